@@ -1,0 +1,54 @@
+/*
+ * x86-64 System V context switch.
+ *
+ * void weft__ctx_switch_sp(void **from_sp, void *to_sp)
+ *   pushes the callee-saved registers, MXCSR and the x87 control word on the
+ *   current stack, stores the stack pointer in *from_sp, loads to_sp and pops
+ *   the same frame from there.
+ *
+ * A fresh context (see ctx_asm.c) holds a frame whose return address is
+ * weft__ctx_start, with the entry function in r13 and its argument in r12.
+ */
+	.text
+	.globl	weft__ctx_switch_sp
+	.type	weft__ctx_switch_sp, @function
+	.p2align 4
+weft__ctx_switch_sp:
+	.cfi_startproc
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	subq	$8, %rsp
+	stmxcsr	(%rsp)
+	fnstcw	4(%rsp)
+	movq	%rsp, (%rdi)
+	movq	%rsi, %rsp
+	ldmxcsr	(%rsp)
+	fldcw	4(%rsp)
+	addq	$8, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+	.cfi_endproc
+	.size	weft__ctx_switch_sp, .-weft__ctx_switch_sp
+
+	.globl	weft__ctx_start
+	.type	weft__ctx_start, @function
+	.p2align 4
+weft__ctx_start:
+	.cfi_startproc
+	.cfi_undefined rip
+	movq	%r12, %rdi
+	callq	*%r13
+	ud2
+	.cfi_endproc
+	.size	weft__ctx_start, .-weft__ctx_start
+
+	.section .note.GNU-stack,"",@progbits

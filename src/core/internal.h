@@ -1,0 +1,291 @@
+/*
+ * weft core internals, shared by the files of src/core and used by the
+ * higher layers (sync, io, ...) to park and wake tasks.
+ */
+#ifndef WEFT_CORE_INTERNAL_H
+#define WEFT_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "weft/core.h"
+#include "ctx.h"
+#include "list.h"
+
+#define WEFT__UNUSED(x) ((void)(x))
+#define WEFT__LIKELY(x) __builtin_expect(!!(x), 1)
+#define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- debug aborts --------------------------------------------------- */
+void weft__panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+extern int weft__debug_env; /* WEFT_DEBUG set in the environment */
+
+/* ---- allocator ------------------------------------------------------ */
+void weft__alloc_lock(void); /* a loop exists: the allocator is fixed */
+
+/* ---- stacks (stack.c) ----------------------------------------------- */
+typedef struct weft__stack {
+  char *lo;       /* lowest usable byte */
+  size_t size;    /* usable bytes */
+  uint8_t guard;  /* 1: a PROT_NONE page sits below lo */
+  unsigned vg_id; /* Valgrind stack id */
+  struct weft__slab *slab;
+  struct weft__stack *next_free;
+} weft__stack;
+
+int weft__stack_alloc(weft_loop *loop, size_t size, weft__stack **out);
+void weft__stack_free(weft_loop *loop, weft__stack *s);
+void weft__stack_pool_drain(weft_loop *loop);
+size_t weft__stack_used(const weft__stack *s);
+void weft__stack_overflowed(weft_task *t) __attribute__((noreturn));
+#define WEFT__RED_ZONE 256
+/* Software overflow check for stacks without a guard page. */
+static inline void weft__stack_check(weft_task *t, const weft__stack *s) {
+  char here;
+
+  if (WEFT__UNLIKELY(!s->guard && &here < s->lo + WEFT__RED_ZONE))
+    weft__stack_overflowed(t);
+}
+void weft__stack_install_overflow_handler(void);
+
+/* ---- timers (timer.c): a min-heap of deadlines in ns ---------------- */
+typedef struct weft__timer weft__timer;
+typedef void (*weft__timer_fn)(weft__timer *t);
+struct weft__timer {
+  uint64_t when; /* uv_hrtime() ns */
+  uint64_t seq;  /* FIFO among equal deadlines */
+  size_t index;  /* position in the heap, SIZE_MAX when not armed */
+  weft__timer_fn fn;
+};
+
+typedef struct weft__heap {
+  weft__timer **items;
+  size_t len, cap;
+  uint64_t seq;
+} weft__heap;
+
+static inline void weft__timer_init(weft__timer *t, weft__timer_fn fn) {
+  t->index = SIZE_MAX;
+  t->fn = fn;
+}
+static inline int weft__timer_armed(const weft__timer *t) {
+  return t->index != SIZE_MAX;
+}
+int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when);
+void weft__timer_stop(weft_loop *loop, weft__timer *t);
+void weft__heap_free(weft__heap *h);
+/* Fire due timers; returns how many. */
+size_t weft__timers_run(weft_loop *loop, uint64_t now);
+uint64_t weft__now(void);
+uint64_t weft__seconds_to_ns_deadline(double seconds);
+int weft__when_to_ns(double when, uint64_t *out);
+
+/* An entry of the ready queue: a task, a callback handle, or the done
+ * callbacks of a future. */
+enum { WEFT__RUN_TASK = 1, WEFT__RUN_HANDLE = 2, WEFT__RUN_FUTCB = 3 };
+typedef struct weft__runnable {
+  struct weft__runnable *next;
+  uint8_t kind;
+} weft__runnable;
+
+/* ---- futures (fut.c): the part a task and a future share ------------ */
+enum { WEFT__FUT_PENDING = 0, WEFT__FUT_DONE = 1, WEFT__FUT_CANCELLED = 2 };
+enum { WEFT__KIND_TASK = 1, WEFT__KIND_FUTURE = 2 };
+
+typedef struct weft__fut weft__fut;
+/* A completion hook run synchronously when a fut finishes (waiters). */
+typedef struct weft__waiter {
+  weft__list link;
+  void (*fn)(struct weft__waiter *w, weft__fut *f);
+} weft__waiter;
+
+typedef struct weft__done_cb {
+  struct weft__done_cb *next;
+  void (*fn)(void *fut, void *arg);
+  void *arg;
+} weft__done_cb;
+
+struct weft__fut {
+  uint32_t magic;
+  uint8_t kind;
+  uint8_t state;
+  uint8_t retrieved;
+  uint8_t awaited;
+  uint32_t refs;
+  int code;      /* 0 or negative errno */
+  char *message; /* owned, may be NULL */
+  void *result;
+  weft_loop *loop;
+  weft__list waiters; /* weft__waiter */
+  weft__done_cb *callbacks, **callbacks_tail;
+  weft__runnable cb_run; /* queued to run the done callbacks */
+  uint8_t cb_queued;
+};
+
+#define WEFT__MAGIC_TASK 0x5745544bu   /* "WETK" */
+#define WEFT__MAGIC_FUTURE 0x57454655u /* "WEFU" */
+#define WEFT__MAGIC_DEAD 0xdeadf00du
+
+void weft__fut_init(weft__fut *f, weft_loop *loop, uint8_t kind);
+/* Finish: set state, run waiters, schedule done callbacks. */
+void weft__fut_finish(weft__fut *f, uint8_t state, int code, char *message, void *result);
+int weft__fut_add_callback(weft__fut *f, void (*fn)(void *, void *), void *arg);
+size_t weft__fut_remove_callback(weft__fut *f, void (*fn)(void *, void *), void *arg);
+int weft__fut_outcome(weft__fut *f, void **result);
+void weft__fut_clear(weft__fut *f);
+/* Suspend the current task until f finishes. */
+int weft__fut_wait(weft__fut *f, const char *what);
+char *weft__vformat(const char *fmt, va_list ap);
+
+/* ---- scopes (scope.c) ----------------------------------------------- */
+enum { WEFT__SCOPE_ROOT, WEFT__SCOPE_TIMEOUT, WEFT__SCOPE_SHIELD, WEFT__SCOPE_GROUP };
+
+typedef struct weft__scope {
+  struct weft__scope *parent;
+  weft_task *task;
+  int code; /* 0, -ECANCELED or -ETIMEDOUT once cancelled */
+  uint8_t kind;
+  uint8_t shield; /* stops cancellation from outer scopes */
+  uint8_t expired;
+  weft__timer timer;
+} weft__scope;
+
+void weft__scope_push(weft_task *t, weft__scope *s, uint8_t kind);
+int weft__scope_pop(weft_task *t, weft__scope *s);
+/* Cancel s with code (-ECANCELED or -ETIMEDOUT) and interrupt its task if
+ * it is parked inside s. */
+void weft__scope_cancel(weft__scope *s, int code);
+/* The code suspension points of t return now (0 if none). */
+int weft__scope_pending(const weft_task *t);
+
+/* ---- tasks ---------------------------------------------------------- */
+typedef struct weft__local {
+  const void *key;
+  void *value;
+} weft__local;
+
+struct weft_task {
+  weft__fut fut; /* must be first */
+  weft__runnable run;
+  uint8_t started;
+  uint8_t finishing;
+  uint8_t cancel_seen;
+  uint8_t failed;
+  uint8_t queued;
+  uint8_t parked;
+  int fail_code;
+  char *fail_message;
+  weft_task_fn fn;
+  void *arg;
+  weft__ctx ctx;
+  weft__stack *stack;
+  void *asan_fake;
+  weft__scope root;
+  weft__scope *scope;
+  /* parking */
+  const char *wait_what;
+  void (*wait_cancel)(weft_task *t, void *obj);
+  void *wait_obj;
+  int wake_code;
+  uint64_t id;
+  weft__list all_link;
+  weft__local *locals;
+  size_t nlocals;
+  char *name_heap;
+  char name[32];
+};
+
+/* The task running on this thread's loop, NULL outside tasks. */
+weft_task *weft__current(void);
+/*
+ * Park the current task. wait_cancel(t, obj) is called if the task is
+ * interrupted (cancel/timeout) before being woken, to unlink it from
+ * whatever it waits on. Returns the code given to weft__wake, or the
+ * interruption code. If a cancellation is already pending, returns it at
+ * once without parking. -EPERM outside a task.
+ */
+int weft__park(const char *what, void (*wait_cancel)(weft_task *, void *), void *obj);
+/* Wake a parked task with code. No effect if it is not parked. */
+void weft__wake(weft_task *t, int code);
+/* Interrupt t if it is parked and a cancellation applies to it. */
+void weft__interrupt(weft_task *t);
+void weft__task_ready(weft_task *t);
+void weft__task_run(weft_loop *loop, weft_task *t);
+void weft__task_free(weft_task *t);
+void weft__task_cancel_with(weft_task *t, int code);
+int weft__task_check_loop(weft_task *t);
+
+/* ---- loop ----------------------------------------------------------- */
+struct weft_handle {
+  weft__runnable run;
+  weft__timer timer;
+  weft_loop *loop;
+  weft_callback cb;
+  void *arg;
+  uint32_t refs;
+  uint8_t cancelled;
+  uint8_t done;
+  uint8_t pending; /* in the ready queue or the heap */
+  double when;
+};
+
+typedef struct weft__ts_call {
+  weft_callback cb;
+  void *arg;
+} weft__ts_call;
+
+struct weft_loop {
+  uv_loop_t uv;
+  uv_timer_t wake_timer;
+  uv_async_t async;
+  uint64_t wake_timer_at;
+  weft__runnable *ready_head;
+  weft__runnable **ready_tail;
+  size_t ready_len;
+  size_t batch_left; /* entries of the current batch not yet run */
+  weft__heap heap;
+  weft_task *current;
+  weft__ctx sched_ctx;
+  const void *sched_stack_lo; /* the loop thread's stack, for ASan */
+  size_t sched_stack_size;
+  weft__list tasks;
+  size_t ntasks;
+  uint64_t next_task_id;
+  weft__stack *stack_pool;
+  size_t stack_pool_len;
+  uint64_t last_poll;
+  uint64_t clock_cache; /* a recent weft__now() */
+  unsigned iter_since_clock;
+  uint64_t poll_interval_ns;
+  uint8_t running;
+  uint8_t stopping;
+  uint8_t draining;
+  uint8_t closed;
+  uint8_t debug;
+  pthread_t thread;
+  /* call_soon_threadsafe */
+  pthread_mutex_t ts_lock;
+  weft__ts_call *ts_calls;
+  size_t ts_len, ts_cap;
+  weft__ts_call *ts_spare;
+  size_t ts_spare_cap;
+  /* debug: freed tasks kept to catch double release */
+  weft__list quarantine;
+};
+
+void weft__ready_push(weft_loop *loop, weft__runnable *r);
+weft_loop *weft__loop_or_current(weft_loop *loop);
+void weft__loop_check_thread(weft_loop *loop);
+/* Switch from the current task back to the scheduler. */
+void weft__switch_to_sched(weft_task *t, int dying);
+int weft__loop_run_until(weft_loop *loop, weft__fut *until);
+int weft__loop_drain(weft_loop *loop);
+void weft__debug_slow(weft_loop *loop, const char *kind, const char *name, uint64_t ns);
+
+/* ---- ASan / Valgrind fiber annotations ------------------------------ */
+void weft__fiber_start(void **fake, const void *lo, size_t size);
+void weft__fiber_finish(void *fake, const void **old_lo, size_t *old_size);
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * The loop: a ready queue (tasks, callbacks, future callbacks) in FIFO
+ * order, a timer heap, and a libuv loop for I/O.
+ *
+ * One iteration: fire due timers; run everything that was ready at that
+ * moment; then poll libuv -- blocking until the next deadline when nothing
+ * is ready, or without blocking (and at most every poll_interval) when work
+ * keeps arriving, so a yield costs a context switch rather than a syscall
+ * while I/O and timers are still never starved.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static __thread weft_loop *tls_running __attribute__((tls_model("initial-exec")));
+static __thread weft_loop *tls_current __attribute__((tls_model("initial-exec")));
+int weft__debug_env;
+
+weft_task *weft__current(void) {
+  return tls_running ? tls_running->current : NULL;
+}
+
+weft_loop *weft_loop_current(void) {
+  return tls_running ? tls_running : tls_current;
+}
+
+void weft_loop_set_current(weft_loop *loop) {
+  tls_current = loop;
+}
+
+weft_loop *weft__loop_or_current(weft_loop *loop) {
+  return loop ? loop : weft_loop_current();
+}
+
+void weft__panic(const char *fmt, ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  abort();
+}
+
+void weft__loop_check_thread(weft_loop *loop) {
+  if (WEFT__UNLIKELY(loop->debug) && loop->running && !pthread_equal(loop->thread, pthread_self()))
+    weft__panic("weft: loop used from a thread that does not run it "
+                "(only *_threadsafe functions may be called from other threads)");
+}
+
+void weft__debug_slow(weft_loop *loop, const char *kind, const char *name, uint64_t ns) {
+  WEFT__UNUSED(loop);
+  if (ns > 100000000ull)
+    fprintf(stderr, "weft: debug: %s '%s' ran %.3f s without suspending\n", kind, name,
+            (double)ns / 1e9);
+}
+
+/* ---- ready queue ---------------------------------------------------- */
+
+void weft__ready_push(weft_loop *loop, weft__runnable *r) {
+  r->next = NULL;
+  *loop->ready_tail = r;
+  loop->ready_tail = &r->next;
+  loop->ready_len++;
+}
+
+static weft__runnable *ready_pop(weft_loop *loop) {
+  weft__runnable *r = loop->ready_head;
+
+  loop->ready_head = r->next;
+  if (!loop->ready_head)
+    loop->ready_tail = &loop->ready_head;
+  loop->ready_len--;
+  return r;
+}
+
+void weft__fut_run_callbacks(weft__runnable *r);
+static void handle_run(weft_loop *loop, weft_handle *h);
+static void handle_drop(weft_handle *h);
+
+static void run_ready_batch(weft_loop *loop) {
+  loop->batch_left = loop->ready_len;
+  while (loop->batch_left > 0) {
+    loop->batch_left--;
+    weft__runnable *r = ready_pop(loop);
+    switch (r->kind) {
+    case WEFT__RUN_TASK:
+      weft__task_run(loop, weft__container_of(r, weft_task, run));
+      break;
+    case WEFT__RUN_HANDLE:
+      handle_run(loop, weft__container_of(r, weft_handle, run));
+      break;
+    default:
+      weft__fut_run_callbacks(r);
+      break;
+    }
+  }
+}
+
+/* ---- polling -------------------------------------------------------- */
+
+static void wake_timer_cb(uv_timer_t *t) {
+  WEFT__UNUSED(t); /* our own heap fires at the start of the next iteration */
+}
+
+static void poll_blocking(weft_loop *loop) {
+  uint64_t now = weft__now();
+
+  if (loop->heap.len) {
+    uint64_t when = loop->heap.items[0]->when;
+    if (when <= now)
+      return;
+    uint64_t ms = (when - now + 999999) / 1000000;
+    if (when != loop->wake_timer_at || !uv_is_active((uv_handle_t *)&loop->wake_timer)) {
+      uv_timer_start(&loop->wake_timer, wake_timer_cb, ms, 0);
+      loop->wake_timer_at = when;
+    }
+  } else if (uv_is_active((uv_handle_t *)&loop->wake_timer)) {
+    uv_timer_stop(&loop->wake_timer);
+  }
+  uv_run(&loop->uv, UV_RUN_ONCE);
+  loop->last_poll = weft__now();
+}
+
+/* Whether run_until should return: stopped, `until` done, or -- when
+ * draining -- no task left. */
+static int loop_should_return(const weft_loop *loop, const weft__fut *until) {
+  return loop->stopping || (until && until->state != WEFT__FUT_PENDING) ||
+         (loop->draining && loop->ntasks == 0);
+}
+
+/* While work keeps arriving the clock is read only every few iterations:
+ * the poll interval is a lower bound on the time between polls. */
+#define CLOCK_EVERY 8
+
+static void loop_iteration(weft_loop *loop, const weft__fut *until) {
+  uint64_t now;
+
+  if (loop->heap.len && (loop->ready_len == 0 || loop->heap.items[0]->when <= loop->clock_cache)) {
+    loop->clock_cache = weft__now();
+    loop->iter_since_clock = 0;
+    weft__timers_run(loop, loop->clock_cache);
+  }
+  run_ready_batch(loop);
+  if (loop_should_return(loop, until))
+    return;
+  if (loop->ready_len == 0) {
+    poll_blocking(loop);
+    loop->clock_cache = loop->last_poll;
+    loop->iter_since_clock = 0;
+    return;
+  }
+  if (++loop->iter_since_clock < CLOCK_EVERY)
+    return;
+  now = weft__now();
+  loop->clock_cache = now;
+  loop->iter_since_clock = 0;
+  if (now - loop->last_poll >= loop->poll_interval_ns) {
+    uv_run(&loop->uv, UV_RUN_NOWAIT);
+    loop->last_poll = now;
+  }
+}
+
+static int loop_enter(weft_loop *loop) {
+  if (loop->closed)
+    return -EINVAL;
+  if (loop->running || tls_running)
+    return -EBUSY;
+  loop->running = 1;
+  loop->thread = pthread_self();
+  tls_running = loop;
+  uv_ref((uv_handle_t *)&loop->async); /* threadsafe calls can wake a running loop */
+  weft__stack_install_overflow_handler();
+  return 0;
+}
+
+static void loop_leave(weft_loop *loop) {
+  uv_unref((uv_handle_t *)&loop->async);
+  loop->running = 0;
+  loop->stopping = 0;
+  loop->draining = 0;
+  tls_running = NULL;
+}
+
+/* Run until `until` is done (NULL: until stopped). */
+int weft__loop_run_until(weft_loop *loop, weft__fut *until) {
+  int rc = loop_enter(loop);
+
+  if (rc)
+    return rc;
+  while (!loop_should_return(loop, until))
+    loop_iteration(loop, until);
+  loop_leave(loop);
+  return 0;
+}
+
+/* Cancel every task and run until none is left. */
+int weft__loop_drain(weft_loop *loop) {
+  for (weft__list *l = loop->tasks.next; l != &loop->tasks; l = l->next)
+    weft_task_cancel(weft__container_of(l, weft_task, all_link));
+  loop->draining = 1;
+  return weft__loop_run_until(loop, NULL);
+}
+
+int weft_loop_run_until_complete(weft_loop *loop, weft_task *task, void **result) {
+  int rc;
+
+  if (!loop || !task || weft_task_loop(task) != loop)
+    return -EINVAL;
+  rc = weft__loop_run_until(loop, &task->fut);
+  if (rc)
+    return rc;
+  return weft_task_result(task, result);
+}
+
+int weft_loop_run_forever(weft_loop *loop) {
+  if (!loop)
+    return -EINVAL;
+  return weft__loop_run_until(loop, NULL);
+}
+
+void weft_loop_stop(weft_loop *loop) {
+  if (loop)
+    loop->stopping = 1;
+}
+
+int weft_loop_is_running(const weft_loop *loop) {
+  return loop && loop->running;
+}
+
+int weft_loop_is_closed(const weft_loop *loop) {
+  return loop && loop->closed;
+}
+
+struct uv_loop_s *weft_loop_uv(weft_loop *loop) {
+  return loop ? &loop->uv : NULL;
+}
+
+void weft_loop_set_debug(weft_loop *loop, int on) {
+  if (loop)
+    loop->debug = on ? 1 : 0;
+}
+
+void weft_loop_set_poll_interval(weft_loop *loop, double seconds) {
+  if (loop && !isnan(seconds) && seconds >= 0)
+    loop->poll_interval_ns = (uint64_t)(seconds * 1e9);
+}
+
+/* ---- create and close ----------------------------------------------- */
+
+static void async_cb(uv_async_t *a);
+
+int weft_loop_new(weft_loop **out) {
+  weft_loop *loop;
+  int rc;
+
+  weft__alloc_lock();
+  loop = weft_calloc(1, sizeof(*loop));
+  if (!loop)
+    return -ENOMEM;
+  rc = uv_loop_init(&loop->uv);
+  if (rc) {
+    weft_free(loop);
+    return rc;
+  }
+  uv_timer_init(&loop->uv, &loop->wake_timer);
+  uv_async_init(&loop->uv, &loop->async, async_cb);
+  uv_unref((uv_handle_t *)&loop->async);
+  pthread_mutex_init(&loop->ts_lock, NULL);
+  loop->ready_tail = &loop->ready_head;
+  loop->poll_interval_ns = 50000;
+  weft__list_init(&loop->tasks);
+  weft__list_init(&loop->quarantine);
+  const char *dbg = getenv("WEFT_DEBUG");
+  loop->debug = dbg && *dbg && strcmp(dbg, "0") != 0;
+  weft__debug_env = loop->debug;
+  *out = loop;
+  return 0;
+}
+
+typedef struct foreign_count {
+  weft_loop *loop;
+  size_t n;
+} foreign_count;
+
+static void count_foreign(uv_handle_t *h, void *arg) {
+  foreign_count *fc = arg;
+
+  if (h != (uv_handle_t *)&fc->loop->wake_timer && h != (uv_handle_t *)&fc->loop->async &&
+      !uv_is_closing(h))
+    fc->n++;
+}
+
+/* libuv handles the user opened on weft_loop_uv() and has not closed. */
+static size_t foreign_handles(weft_loop *loop) {
+  foreign_count fc = {loop, 0};
+
+  uv_walk(&loop->uv, count_foreign, &fc);
+  return fc.n;
+}
+
+/* Drop callbacks that will never run now. */
+static void loop_drop_pending(weft_loop *loop) {
+  while (loop->ready_head) {
+    weft__runnable *r = ready_pop(loop);
+    if (r->kind == WEFT__RUN_HANDLE) {
+      handle_drop(weft__container_of(r, weft_handle, run));
+    } else if (r->kind == WEFT__RUN_FUTCB) {
+      weft__fut *f = weft__container_of(r, weft__fut, cb_run);
+      f->cb_queued = 0;
+      if (f->kind == WEFT__KIND_TASK)
+        weft_task_release((weft_task *)f);
+      else
+        weft_future_release((weft_future *)f);
+    }
+  }
+  while (loop->heap.len) {
+    weft__timer *t = loop->heap.items[0];
+    weft__timer_stop(loop, t);
+    handle_drop(weft__container_of(t, weft_handle, timer));
+  }
+}
+
+int weft_loop_close(weft_loop *loop) {
+  if (!loop)
+    return -EINVAL;
+  if (loop->closed)
+    return 0;
+  if (loop->running || loop->ntasks || foreign_handles(loop))
+    return -EBUSY;
+  loop_drop_pending(loop);
+  uv_close((uv_handle_t *)&loop->wake_timer, NULL);
+  uv_close((uv_handle_t *)&loop->async, NULL);
+  uv_run(&loop->uv, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop->uv) != 0)
+    return -EBUSY;
+  loop->closed = 1;
+  weft__stack_pool_drain(loop);
+  weft__heap_free(&loop->heap);
+  return 0;
+}
+
+void weft_loop_free(weft_loop *loop) {
+  if (!loop)
+    return;
+  if (loop->running)
+    weft__panic("weft: weft_loop_free on a running loop");
+  if (!loop->closed && weft_loop_close(loop) != 0)
+    weft__panic("weft: weft_loop_free on a loop that cannot close (%zu tasks alive)", loop->ntasks);
+  while (!weft__list_empty(&loop->quarantine)) {
+    weft__list *l = loop->quarantine.next;
+    weft__list_remove(l);
+    weft__task_free(weft__container_of(l, weft_task, all_link));
+  }
+  pthread_mutex_destroy(&loop->ts_lock);
+  weft_free(loop->ts_calls);
+  weft_free(loop->ts_spare);
+  if (tls_current == loop)
+    tls_current = NULL;
+  weft_free(loop);
+}
+
+/* ---- call_soon / call_later / call_at ------------------------------- */
+
+static void handle_release_ref(weft_handle *h) {
+  if (--h->refs == 0)
+    weft_free(h);
+}
+
+static void handle_drop(weft_handle *h) {
+  h->pending = 0;
+  handle_release_ref(h);
+}
+
+static void handle_run(weft_loop *loop, weft_handle *h) {
+  uint64_t t0 = 0;
+
+  h->pending = 0;
+  if (!h->cancelled) {
+    h->done = 1;
+    if (WEFT__UNLIKELY(loop->debug))
+      t0 = weft__now();
+    h->cb(h->arg);
+    if (WEFT__UNLIKELY(loop->debug))
+      weft__debug_slow(loop, "callback", "call_soon", weft__now() - t0);
+  }
+  handle_release_ref(h);
+}
+
+static void handle_timer_fired(weft__timer *t) {
+  weft_handle *h = weft__container_of(t, weft_handle, timer);
+
+  weft__ready_push(h->loop, &h->run);
+}
+
+static int handle_new(weft_loop **loopp, weft_callback cb, void *arg, weft_handle **out,
+                      weft_handle **hp) {
+  weft_loop *loop = weft__loop_or_current(*loopp);
+  weft_handle *h;
+
+  if (!loop || loop->closed || !cb)
+    return -EINVAL;
+  weft__loop_check_thread(loop);
+  h = weft_malloc(sizeof(*h));
+  if (!h)
+    return -ENOMEM;
+  memset(h, 0, sizeof(*h));
+  h->run.kind = WEFT__RUN_HANDLE;
+  h->loop = loop;
+  h->cb = cb;
+  h->arg = arg;
+  h->refs = out ? 2 : 1;
+  h->pending = 1;
+  weft__timer_init(&h->timer, handle_timer_fired);
+  if (out)
+    *out = h;
+  *loopp = loop;
+  *hp = h;
+  return 0;
+}
+
+int weft_call_soon(weft_loop *loop, weft_callback cb, void *arg, weft_handle **out) {
+  weft_handle *h;
+  int rc = handle_new(&loop, cb, arg, out, &h);
+
+  if (rc)
+    return rc;
+  h->when = weft_time();
+  weft__ready_push(loop, &h->run);
+  return 0;
+}
+
+int weft_call_at(weft_loop *loop, double when, weft_callback cb, void *arg, weft_handle **out) {
+  weft_handle *h;
+  uint64_t ns;
+  int rc;
+
+  if (weft__when_to_ns(when, &ns) != 0)
+    return -EINVAL;
+  rc = handle_new(&loop, cb, arg, NULL, &h);
+  if (rc)
+    return rc;
+  h->when = when;
+  rc = weft__timer_start(loop, &h->timer, ns);
+  if (rc) {
+    weft_free(h);
+    return rc;
+  }
+  if (out) {
+    h->refs++;
+    *out = h;
+  }
+  return 0;
+}
+
+int weft_call_later(weft_loop *loop, double delay, weft_callback cb, void *arg, weft_handle **out) {
+  if (isnan(delay))
+    return -EINVAL;
+  return weft_call_at(loop, weft_time() + (delay > 0 ? delay : 0), cb, arg, out);
+}
+
+int weft_handle_cancel(weft_handle *h) {
+  if (!h || h->done || h->cancelled)
+    return 0;
+  h->cancelled = 1;
+  if (weft__timer_armed(&h->timer)) {
+    weft__timer_stop(h->loop, &h->timer);
+    handle_drop(h);
+  }
+  return 1;
+}
+
+int weft_handle_cancelled(const weft_handle *h) {
+  return h && h->cancelled;
+}
+
+double weft_handle_when(const weft_handle *h) {
+  return h ? h->when : NAN;
+}
+
+void weft_handle_release(weft_handle *h) {
+  if (h)
+    handle_release_ref(h);
+}
+
+/* ---- call_soon_threadsafe ------------------------------------------- */
+
+static void async_cb(uv_async_t *a) {
+  weft_loop *loop = weft__container_of(a, weft_loop, async);
+  weft__ts_call *calls;
+  size_t n, cap;
+
+  pthread_mutex_lock(&loop->ts_lock);
+  calls = loop->ts_calls;
+  n = loop->ts_len;
+  cap = loop->ts_cap;
+  loop->ts_calls = loop->ts_spare;
+  loop->ts_cap = loop->ts_spare_cap;
+  loop->ts_len = 0;
+  pthread_mutex_unlock(&loop->ts_lock);
+  for (size_t i = 0; i < n; i++)
+    calls[i].cb(calls[i].arg);
+  pthread_mutex_lock(&loop->ts_lock);
+  loop->ts_spare = calls;
+  loop->ts_spare_cap = cap;
+  pthread_mutex_unlock(&loop->ts_lock);
+}
+
+int weft_call_soon_threadsafe(weft_loop *loop, weft_callback cb, void *arg) {
+  int rc = 0;
+
+  if (!loop || !cb || loop->closed)
+    return -EINVAL;
+  pthread_mutex_lock(&loop->ts_lock);
+  if (loop->ts_len == loop->ts_cap) {
+    size_t cap = loop->ts_cap ? loop->ts_cap * 2 : 64;
+    weft__ts_call *calls = weft_realloc(loop->ts_calls, cap * sizeof(*calls));
+    if (!calls) {
+      rc = -ENOMEM;
+      goto out;
+    }
+    loop->ts_calls = calls;
+    loop->ts_cap = cap;
+  }
+  loop->ts_calls[loop->ts_len].cb = cb;
+  loop->ts_calls[loop->ts_len].arg = arg;
+  loop->ts_len++;
+out:
+  pthread_mutex_unlock(&loop->ts_lock);
+  if (rc == 0)
+    uv_async_send(&loop->async);
+  return rc;
+}

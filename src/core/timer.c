@@ -1,0 +1,149 @@
+/*
+ * The loop's timers: a 4-ary min-heap ordered by (deadline, sequence), so
+ * timers with the same deadline fire in the order they were started. Each
+ * node records its heap index, so stopping is O(log n). One uv_timer_t wakes
+ * the libuv poll for the earliest deadline (see loop.c).
+ */
+#include <errno.h>
+#include <math.h>
+
+#include "internal.h"
+
+#define ARITY 4
+
+static int timer_less(const weft__timer *a, const weft__timer *b) {
+  return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_set(weft__heap *h, size_t i, weft__timer *t) {
+  h->items[i] = t;
+  t->index = i;
+}
+
+static void sift_up(weft__heap *h, size_t i) {
+  weft__timer *t = h->items[i];
+
+  while (i > 0) {
+    size_t parent = (i - 1) / ARITY;
+    if (!timer_less(t, h->items[parent]))
+      break;
+    heap_set(h, i, h->items[parent]);
+    i = parent;
+  }
+  heap_set(h, i, t);
+}
+
+static void sift_down(weft__heap *h, size_t i) {
+  weft__timer *t = h->items[i];
+
+  for (;;) {
+    size_t first = i * ARITY + 1, best = i;
+    weft__timer *bt = t;
+
+    for (size_t c = first; c < first + ARITY && c < h->len; c++)
+      if (timer_less(h->items[c], bt)) {
+        best = c;
+        bt = h->items[c];
+      }
+    if (best == i)
+      break;
+    heap_set(h, i, bt);
+    i = best;
+  }
+  heap_set(h, i, t);
+}
+
+static int heap_grow(weft__heap *h) {
+  size_t cap = h->cap ? h->cap * 2 : 64;
+  weft__timer **items = weft_realloc(h->items, cap * sizeof(*items));
+
+  if (!items)
+    return -ENOMEM;
+  h->items = items;
+  h->cap = cap;
+  return 0;
+}
+
+int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when) {
+  weft__heap *h = &loop->heap;
+
+  if (weft__timer_armed(t))
+    weft__timer_stop(loop, t);
+  if (h->len == h->cap && heap_grow(h) != 0)
+    return -ENOMEM;
+  t->when = when;
+  t->seq = h->seq++;
+  h->items[h->len] = t;
+  t->index = h->len++;
+  sift_up(h, t->index);
+  return 0;
+}
+
+void weft__timer_stop(weft_loop *loop, weft__timer *t) {
+  weft__heap *h = &loop->heap;
+  size_t i = t->index;
+  weft__timer *last;
+
+  if (i == SIZE_MAX)
+    return;
+  t->index = SIZE_MAX;
+  last = h->items[--h->len];
+  if (i == h->len)
+    return;
+  heap_set(h, i, last);
+  if (i > 0 && timer_less(last, h->items[(i - 1) / ARITY]))
+    sift_up(h, i);
+  else
+    sift_down(h, i);
+}
+
+void weft__heap_free(weft__heap *h) {
+  weft_free(h->items);
+  h->items = NULL;
+  h->len = h->cap = 0;
+}
+
+size_t weft__timers_run(weft_loop *loop, uint64_t now) {
+  weft__heap *h = &loop->heap;
+  size_t n = 0;
+
+  while (h->len && h->items[0]->when <= now) {
+    weft__timer *t = h->items[0];
+    weft__timer_stop(loop, t);
+    t->fn(t);
+    n++;
+  }
+  return n;
+}
+
+uint64_t weft__now(void) {
+  return uv_hrtime();
+}
+
+double weft_time(void) {
+  return (double)uv_hrtime() / 1e9;
+}
+
+/* seconds from now -> absolute ns; huge values saturate. */
+uint64_t weft__seconds_to_ns_deadline(double seconds) {
+  uint64_t now = weft__now();
+
+  if (seconds <= 0)
+    return now;
+  if (seconds >= 1e9 || isinf(seconds))
+    return UINT64_MAX;
+  return now + (uint64_t)(seconds * 1e9);
+}
+
+/* Absolute loop time (seconds) -> ns. -EINVAL for NaN. */
+int weft__when_to_ns(double when, uint64_t *out) {
+  if (isnan(when))
+    return -EINVAL;
+  if (when <= 0)
+    *out = 0;
+  else if (when >= 1e10 || isinf(when))
+    *out = UINT64_MAX;
+  else
+    *out = (uint64_t)(when * 1e9);
+  return 0;
+}

@@ -1,0 +1,80 @@
+/* Test helpers: counting/failing allocator, loop runner with leak checks. */
+#include <stdatomic.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "test.h"
+
+int weft_test_torture;
+long weft_test_alloc_fail_at;
+int weft_test_alloc_persistent;
+long weft_test_alloc_count;
+static atomic_long live;
+
+static int should_fail(void) {
+  long n = ++weft_test_alloc_count;
+
+  if (!weft_test_alloc_fail_at)
+    return 0;
+  return n == weft_test_alloc_fail_at ||
+         (weft_test_alloc_persistent && n > weft_test_alloc_fail_at);
+}
+
+/* Each block carries its size in a 16-byte header, so live bytes can be
+ * counted and realloc can be checked. */
+static void *t_malloc(size_t n) {
+  char *p;
+
+  if (should_fail())
+    return NULL;
+  p = malloc(n + 16);
+  if (!p)
+    return NULL;
+  atomic_fetch_add(&live, 1);
+  return p + 16;
+}
+
+static void *t_realloc(void *ptr, size_t n) {
+  char *p;
+
+  if (!ptr)
+    return t_malloc(n);
+  if (should_fail())
+    return NULL;
+  p = realloc((char *)ptr - 16, n + 16);
+  return p ? p + 16 : NULL;
+}
+
+static void t_free(void *ptr) {
+  if (!ptr)
+    return;
+  atomic_fetch_sub(&live, 1);
+  free((char *)ptr - 16);
+}
+
+void weft_test_alloc_install(void) {
+  weft_set_allocator(t_malloc, t_realloc, t_free);
+}
+
+long weft_test_live_allocations(void) {
+  return atomic_load(&live);
+}
+
+void weft_test_enomem_exit(void) {
+  fflush(NULL);
+  _exit(0);
+}
+
+int weft_test_run(weft_task_fn fn, void *arg, void **result) {
+  long before = weft_test_live_allocations();
+  int rc = weft_run(fn, arg, result);
+
+  if (weft_test_torture && rc == -ENOMEM)
+    weft_test_enomem_exit();
+  if (weft_test_live_allocations() != before) {
+    fprintf(stderr, "weft_test_run: %ld allocation(s) left after the loop closed\n",
+            weft_test_live_allocations() - before);
+    abort();
+  }
+  return rc;
+}

@@ -1,0 +1,86 @@
+/*
+ * weft test helpers. A test is `TEST_IMPL(name) { ... return 0; }` in a
+ * tests/test-*.c file; the build collects every TEST_IMPL into one list
+ * (tests/test-list.h is generated) and the runner runs each test in its own
+ * process with a timeout.
+ */
+#ifndef WEFT_TEST_H
+#define WEFT_TEST_H
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weft.h"
+
+#define TEST_IMPL(name) int run_test_##name(void)
+
+/* Set by the runner: under `--torture`, allocations fail on purpose. */
+extern int weft_test_torture;
+
+/* A failed assertion that a failing allocation explains is not a test
+ * failure under torture: the error reached the caller as a code. */
+#define WEFT_TEST_FAIL_(file, line, expr, a, b)                                               \
+  do {                                                                                        \
+    if (weft_test_torture && ((a) == -ENOMEM || (b) == -ENOMEM))                              \
+      weft_test_enomem_exit();                                                                \
+    fprintf(stderr, "%s:%d: assertion failed: %s (%" PRId64 " vs %" PRId64 ")\n", file, line, \
+            expr, (int64_t)(a), (int64_t)(b));                                                \
+    abort();                                                                                  \
+  } while (0)
+
+#define ASSERT(expr)                                                               \
+  do {                                                                             \
+    if (!(expr)) {                                                                 \
+      fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #expr); \
+      abort();                                                                     \
+    }                                                                              \
+  } while (0)
+
+#define ASSERT_OP_(a, op, b)                                          \
+  do {                                                                \
+    int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                     \
+    if (!(a_ op b_))                                                  \
+      WEFT_TEST_FAIL_(__FILE__, __LINE__, #a " " #op " " #b, a_, b_); \
+  } while (0)
+
+#define ASSERT_EQ(a, b) ASSERT_OP_(a, ==, b)
+#define ASSERT_NE(a, b) ASSERT_OP_(a, !=, b)
+#define ASSERT_LT(a, b) ASSERT_OP_(a, <, b)
+#define ASSERT_LE(a, b) ASSERT_OP_(a, <=, b)
+#define ASSERT_GT(a, b) ASSERT_OP_(a, >, b)
+#define ASSERT_GE(a, b) ASSERT_OP_(a, >=, b)
+#define ASSERT_OK(a) ASSERT_EQ(0, (a))
+#define ASSERT_NULL(p) ASSERT((p) == NULL)
+#define ASSERT_NOT_NULL(p) ASSERT((p) != NULL)
+#define ASSERT_STR_EQ(a, b)                                                              \
+  do {                                                                                   \
+    const char *a_ = (a), *b_ = (b);                                                     \
+    if (!a_ || !b_ || strcmp(a_, b_) != 0) {                                             \
+      if (weft_test_torture) /* a message lost to a failed allocation */                 \
+        weft_test_enomem_exit();                                                         \
+      fprintf(stderr, "%s:%d: assertion failed: \"%s\" == \"%s\"\n", __FILE__, __LINE__, \
+              a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                   \
+      abort();                                                                           \
+    }                                                                                    \
+  } while (0)
+/* |a - b| <= tol, for timings that only need to be roughly right. */
+#define ASSERT_NEAR(a, b, tol) ASSERT(fabs((double)(a) - (double)(b)) <= (tol))
+
+/* Exit successfully because an allocation failure surfaced as -ENOMEM. */
+void weft_test_enomem_exit(void) __attribute__((noreturn));
+
+/*
+ * Run fn(arg) as the main task of a fresh loop (weft_run), then check that
+ * nothing was left open: no task alive, no libuv handle, every allocation
+ * freed. Returns main's code; *result gets its result.
+ */
+int weft_test_run(weft_task_fn fn, void *arg, void **result);
+
+/* Allocations made through the weft allocator and not yet freed. */
+long weft_test_live_allocations(void);
+
+#endif
