@@ -23,6 +23,13 @@ typedef struct weft__ctx {
  * entry must never return. */
 void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size, void (*entry)(void *), void *arg);
 /* Save the current context in from and resume to. */
+#ifdef WEFT_CTX_UCONTEXT
 void weft__ctx_switch(weft__ctx *from, weft__ctx *to);
+#else
+void weft__ctx_switch_sp(void **from_sp, void *to_sp);
+static inline void weft__ctx_switch(weft__ctx *from, weft__ctx *to) {
+  weft__ctx_switch_sp(&from->sp, to->sp);
+}
+#endif
 
 #endif

@@ -6,7 +6,6 @@
 
 #include "ctx.h"
 
-void weft__ctx_switch_sp(void **from_sp, void *to_sp);
 void weft__ctx_start(void);
 
 #if defined(__x86_64__)
@@ -42,9 +41,5 @@ void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size, void (*entry)(v
 #else
 #error "no assembly context switch for this architecture: build with WEFT_CTX=ucontext"
 #endif
-
-void weft__ctx_switch(weft__ctx *from, weft__ctx *to) {
-  weft__ctx_switch_sp(&from->sp, to->sp);
-}
 
 #endif /* !WEFT_CTX_UCONTEXT */

@@ -181,6 +181,9 @@ struct weft_task {
   void *arg;
   weft__ctx ctx;
   weft__stack *stack;
+  /* The stack the task is executing on: its own, or a generator's while
+   * the task drives one (switches and overflow checks use this). */
+  weft__stack *cur_stack;
   void *asan_fake;
   weft__scope root;
   weft__scope *scope;
@@ -284,8 +287,34 @@ int weft__loop_run_until(weft_loop *loop, weft__fut *until);
 int weft__loop_drain(weft_loop *loop);
 void weft__debug_slow(weft_loop *loop, const char *kind, const char *name, uint64_t ns);
 
-/* ---- ASan / Valgrind fiber annotations ------------------------------ */
-void weft__fiber_start(void **fake, const void *lo, size_t size);
-void weft__fiber_finish(void *fake, const void **old_lo, size_t *old_size);
+/* ---- ASan fiber annotations (no-ops without ASan) -------------------- */
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT__ASAN 1
+#endif
+#endif
+
+#ifdef WEFT__ASAN
+#include <sanitizer/common_interface_defs.h>
+static inline void weft__fiber_start(void **fake, const void *lo, size_t size) {
+  __sanitizer_start_switch_fiber(fake, lo, size);
+}
+static inline void weft__fiber_finish(void *fake, const void **old_lo, size_t *old_size) {
+  __sanitizer_finish_switch_fiber(fake, old_lo, old_size);
+}
+#else
+static inline void weft__fiber_start(void **fake, const void *lo, size_t size) {
+  (void)fake;
+  (void)lo;
+  (void)size;
+}
+static inline void weft__fiber_finish(void *fake, const void **old_lo, size_t *old_size) {
+  (void)fake;
+  (void)old_lo;
+  (void)old_size;
+}
+#endif
 
 #endif

@@ -269,8 +269,9 @@ static void segv_handler(int sig, siginfo_t *si, void *uctx) {
   weft_task *t = weft__current();
   char *addr = si->si_addr;
 
-  if (t && t->stack && t->stack->guard && addr >= t->stack->lo - page_size - 65536 &&
-      addr < t->stack->lo) {
+  const weft__stack *st = t ? t->cur_stack : NULL;
+
+  if (st && st->guard && addr >= st->lo - page_size - 65536 && addr < st->lo) {
     overflow_report(weft_task_name(t));
     signal(SIGABRT, SIG_DFL);
     abort();

@@ -54,10 +54,10 @@ void weft__switch_to_sched(weft_task *t, int dying) {
   weft_loop *loop = t->fut.loop;
   weft_task *next = dying ? NULL : next_direct(loop);
 
-  weft__stack_check(t, t->stack);
+  weft__stack_check(t, t->cur_stack);
   if (next) {
     loop->current = next;
-    weft__fiber_start(&t->asan_fake, next->stack->lo, next->stack->size);
+    weft__fiber_start(&t->asan_fake, next->cur_stack->lo, next->cur_stack->size);
     weft__ctx_switch(&t->ctx, &next->ctx);
   } else {
     weft__fiber_start(dying ? NULL : &t->asan_fake, loop->sched_stack_lo, loop->sched_stack_size);
@@ -126,7 +126,7 @@ void weft__task_run(weft_loop *loop, weft_task *t) {
   if (WEFT__UNLIKELY(loop->debug))
     t0 = weft__now();
   loop->current = t;
-  weft__fiber_start(&fake, t->stack->lo, t->stack->size);
+  weft__fiber_start(&fake, t->cur_stack->lo, t->cur_stack->size);
   weft__ctx_switch(&loop->sched_ctx, &t->ctx);
   weft__fiber_finish(fake, NULL, NULL);
   t = loop->current; /* tasks may have switched to one another meanwhile */
@@ -289,7 +289,9 @@ static int task_init(weft_task *t, weft_loop *loop, size_t stack_size, const cha
     return rc;
   if ((rc = task_copy_locals(t, parent && parent->fut.loop == loop ? parent : NULL)) != 0)
     return rc;
-  return weft__stack_alloc(loop, stack_size, &t->stack);
+  rc = weft__stack_alloc(loop, stack_size, &t->stack);
+  t->cur_stack = t->stack;
+  return rc;
 }
 
 int weft_spawn(weft_task **out, weft_task_fn fn, void *arg, const weft_spawn_opts *opts) {
