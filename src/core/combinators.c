@@ -30,8 +30,12 @@ struct multi {
 
 enum { MODE_ALL, MODE_FIRST_COMPLETED, MODE_FIRST_EXCEPTION, MODE_FIRST_FAILURE };
 
-static int child_failed(const weft__fut *f) {
-  return f->state == WEFT__FUT_CANCELLED || f->code != 0;
+/* gather fails on a cancelled child; FIRST_EXCEPTION, as asyncio's, does
+ * not count one as an exception. */
+static int child_failed(const multi *m, const weft__fut *f) {
+  if (f->state == WEFT__FUT_CANCELLED)
+    return m->mode != MODE_FIRST_EXCEPTION;
+  return f->code != 0;
 }
 
 static int multi_satisfied(const multi *m) {
@@ -51,7 +55,7 @@ static void multi_child_done(weft__waiter *w, weft__fut *f) {
   multi *m = cw->m;
 
   m->pending--;
-  if (child_failed(f) && m->first_fail == SIZE_MAX)
+  if (child_failed(m, f) && m->first_fail == SIZE_MAX)
     m->first_fail = cw->index;
   if (m->parked && multi_satisfied(m))
     weft__wake(m->task, 0);
@@ -103,7 +107,7 @@ static int multi_start(multi *m, weft_task *const *tasks, size_t n, int mode, ch
     if (f->state == WEFT__FUT_PENDING) {
       weft__list_insert_tail(&f->waiters, &m->nodes[i].w.link);
       m->pending++;
-    } else if (child_failed(f) && m->first_fail == SIZE_MAX) {
+    } else if (child_failed(m, f) && m->first_fail == SIZE_MAX) {
       m->first_fail = i;
     }
   }

@@ -2,9 +2,13 @@
  * x86-64 System V context switch.
  *
  * void weft__ctx_switch_sp(void **from_sp, void *to_sp)
- *   pushes the callee-saved registers, MXCSR and the x87 control word on the
- *   current stack, stores the stack pointer in *from_sp, loads to_sp and pops
- *   the same frame from there.
+ *   pushes the callee-saved registers on the current stack, stores the stack
+ *   pointer in *from_sp, loads to_sp and pops the same frame from there.
+ *
+ *   MXCSR and the x87 control word are not switched: like the rest of the
+ *   floating-point environment they belong to the thread, shared by every
+ *   task of its loop (as coroutines share it in asyncio). Loading them costs
+ *   more than the rest of the switch.
  *
  * A fresh context (see ctx_asm.c) holds a frame whose return address is
  * weft__ctx_start, with the entry function in r13 and its argument in r12.
@@ -21,14 +25,8 @@ weft__ctx_switch_sp:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	subq	$8, %rsp
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
-	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -62,12 +62,14 @@ void weft__fut_finish(weft__fut *f, uint8_t state, int code, char *message, void
   f->code = code;
   f->message = message;
   f->result = result;
+  /* Done callbacks first: in asyncio an awaiter resumes through a callback
+   * added when it starts waiting, usually after the user's own. */
+  fut_queue_callbacks(f);
   while (!weft__list_empty(&f->waiters)) {
     weft__waiter *w = weft__container_of(f->waiters.next, weft__waiter, link);
     weft__list_remove(&w->link);
     w->fn(w, f);
   }
-  fut_queue_callbacks(f);
 }
 
 int weft__fut_add_callback(weft__fut *f, void (*fn)(void *, void *), void *arg) {
@@ -196,6 +198,7 @@ int weft_future_new(weft_future **out, weft_loop *loop) {
   if (!f)
     return -ENOMEM;
   weft__fut_init(&f->fut, loop, WEFT__KIND_FUTURE);
+  weft__loop_obj_ref(loop);
   *out = f;
   return 0;
 }
@@ -298,5 +301,6 @@ void weft_future_release(weft_future *f) {
             weft_err_name(f->fut.code));
   weft__fut_clear(&f->fut);
   f->fut.magic = WEFT__MAGIC_DEAD;
+  weft__loop_obj_unref(f->fut.loop);
   weft_free(f);
 }

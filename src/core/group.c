@@ -40,16 +40,26 @@ static void group_abort(weft_group *g) {
     weft__scope_cancel(&g->body, -ECANCELED);
 }
 
+/* Make room for one more child's error at spawn time, so that recording a
+ * failure never allocates and no error can be lost. */
+static int group_reserve(weft_group *g) {
+  size_t need = g->nfailed + g->running + 1, cap = g->failed_cap ? g->failed_cap : 4;
+  weft_task **f;
+
+  if (need <= g->failed_cap)
+    return 0;
+  while (cap < need)
+    cap *= 2;
+  f = weft_realloc(g->failed, cap * sizeof(*f));
+  if (!f)
+    return -ENOMEM;
+  g->failed = f;
+  g->failed_cap = cap;
+  return 0;
+}
+
 static void group_note_failure(weft_group *g, weft_task *t) {
-  if (g->nfailed == g->failed_cap) {
-    size_t cap = g->failed_cap ? g->failed_cap * 2 : 4;
-    weft_task **f = weft_realloc(g->failed, cap * sizeof(*f));
-    if (!f)
-      return; /* the error is still the child's; only the list is short */
-    g->failed = f;
-    g->failed_cap = cap;
-  }
-  g->failed[g->nfailed++] = t;
+  g->failed[g->nfailed++] = t; /* room reserved by weft_group_spawn */
   t->fut.retrieved = 1;
 }
 
@@ -88,10 +98,14 @@ int weft_group_spawn(weft_group *g, weft_task **out, weft_task_fn fn, void *arg,
   group_child *c;
   int rc;
 
-  if (!g || g->exited)
+  /* As asyncio: children may still be added while weft_group_wait waits,
+   * only not once it has returned. */
+  if (!g || (g->exited && g->running == 0))
     return -EINVAL;
   if (g->aborting)
     return -ESHUTDOWN;
+  if (group_reserve(g) != 0)
+    return -ENOMEM;
   c = weft_calloc(1, sizeof(*c));
   if (!c)
     return -ENOMEM;

@@ -35,12 +35,20 @@ typedef struct weft__stack {
   struct weft__stack *next_free;
 } weft__stack;
 
+/* loop NULL: bypass the loop's pool (stacks not tied to any loop). */
 int weft__stack_alloc(weft_loop *loop, size_t size, weft__stack **out);
 void weft__stack_free(weft_loop *loop, weft__stack *s);
 void weft__stack_pool_drain(weft_loop *loop);
 size_t weft__stack_used(const weft__stack *s);
-void weft__stack_overflowed(weft_task *t) __attribute__((noreturn));
-#define WEFT__RED_ZONE 256
+/* Does not return. Not declared noreturn: ASan would precede the call with
+ * __asan_handle_no_return, whose first (lazily bound) call needs more stack
+ * than the red zone leaves. */
+void weft__stack_overflowed(weft_task *t);
+/* Called by the scheduler, on its own stack, after weft__stack_overflowed. */
+void weft__stack_overflow_report(weft_task *t) __attribute__((noreturn));
+/* Reaching this close to the bottom counts as an overflow; it must leave room
+ * for one more frame and the switch to the scheduler that reports it. */
+#define WEFT__RED_ZONE 1024
 /* Software overflow check for stacks without a guard page. */
 static inline void weft__stack_check(weft_task *t, const weft__stack *s) {
   char here;
@@ -54,27 +62,42 @@ void weft__stack_install_overflow_handler(void);
 typedef struct weft__timer weft__timer;
 typedef void (*weft__timer_fn)(weft__timer *t);
 struct weft__timer {
-  uint64_t when; /* uv_hrtime() ns */
-  uint64_t seq;  /* FIFO among equal deadlines */
-  size_t index;  /* position in the heap, SIZE_MAX when not armed */
+  uint64_t when;  /* uv_hrtime() ns */
+  size_t index;   /* position in the heap, SIZE_MAX when not armed */
   weft__timer_fn fn;
+  uint8_t dead;   /* cancelled lazily: fn still runs when it pops, and must
+                     drop it (see weft__timer_kill) */
 };
 
+/* Heap entries carry their keys, so sifting never touches the timers. */
+typedef struct weft__heap_entry {
+  uint64_t when;
+  uint64_t seq; /* FIFO among equal deadlines */
+  weft__timer *timer;
+} weft__heap_entry;
+
 typedef struct weft__heap {
-  weft__timer **items;
+  weft__heap_entry *items;
   size_t len, cap;
   uint64_t seq;
+  size_t dead;
 } weft__heap;
 
 static inline void weft__timer_init(weft__timer *t, weft__timer_fn fn) {
   t->index = SIZE_MAX;
   t->fn = fn;
+  t->dead = 0;
 }
 static inline int weft__timer_armed(const weft__timer *t) {
   return t->index != SIZE_MAX;
 }
 int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when);
 void weft__timer_stop(weft_loop *loop, weft__timer *t);
+/* O(1) cancel: leave t in the heap, marked dead; its fn runs when it pops
+ * (or when the heap is compacted) and must then release it. */
+void weft__timer_kill(weft_loop *loop, weft__timer *t);
+/* The earliest deadline, UINT64_MAX when there is none. */
+uint64_t weft__timer_next(const weft_loop *loop);
 void weft__heap_free(weft__heap *h);
 /* Fire due timers; returns how many. */
 size_t weft__timers_run(weft_loop *loop, uint64_t now);
@@ -267,6 +290,7 @@ struct weft_loop {
   uint8_t draining;
   uint8_t closed;
   uint8_t debug;
+  uint8_t stack_overflow; /* the current task overflowed (software check) */
   pthread_t thread;
   /* call_soon_threadsafe */
   pthread_mutex_t ts_lock;
@@ -276,9 +300,22 @@ struct weft_loop {
   size_t ts_spare_cap;
   /* debug: freed tasks kept to catch double release */
   weft__list quarantine;
+  /* Finished task structs kept for reuse (linked through run.next). */
+  weft__runnable *task_cache;
+  size_t task_cache_len;
+  weft__runnable *handle_cache; /* free handles, linked through run.next */
+  struct handle_chunk *handle_chunks;
+  /* Tasks and futures still referenced: the loop's memory outlives
+   * weft_loop_free until they are released. */
+  size_t live_objects;
+  uint8_t freed;
 };
 
 void weft__ready_push(weft_loop *loop, weft__runnable *r);
+static inline void weft__loop_obj_ref(weft_loop *loop) {
+  loop->live_objects++;
+}
+void weft__loop_obj_unref(weft_loop *loop);
 weft_loop *weft__loop_or_current(weft_loop *loop);
 void weft__loop_check_thread(weft_loop *loop);
 /* Switch from the current task back to the scheduler. */

@@ -16,6 +16,16 @@
 
 #include "internal.h"
 
+/* Handles are carved from chunks of HANDLE_CHUNK and recycled through a
+ * free list; the chunks go when the loop's memory does (after
+ * weft_loop_free, once no handle is referenced). */
+#define HANDLE_CHUNK 256
+
+typedef struct handle_chunk {
+  struct handle_chunk *next;
+  weft_handle handles[HANDLE_CHUNK];
+} handle_chunk;
+
 static __thread weft_loop *tls_running __attribute__((tls_model("initial-exec")));
 static __thread weft_loop *tls_current __attribute__((tls_model("initial-exec")));
 int weft__debug_env;
@@ -103,19 +113,26 @@ static void run_ready_batch(weft_loop *loop) {
 
 /* ---- polling -------------------------------------------------------- */
 
+/* Our own heap fires at the start of the next iteration. libuv runs due
+ * timers before it polls, and its clock has millisecond granularity, so this
+ * timer can fire just before the poll of the same uv_run; without uv_stop the
+ * poll would then block with no timer left to end it. */
 static void wake_timer_cb(uv_timer_t *t) {
-  WEFT__UNUSED(t); /* our own heap fires at the start of the next iteration */
+  uv_stop(t->loop);
 }
 
 static void poll_blocking(weft_loop *loop) {
   uint64_t now = weft__now();
 
   if (loop->heap.len) {
-    uint64_t when = loop->heap.items[0]->when;
+    uint64_t when = weft__timer_next(loop);
     if (when <= now)
       return;
     uint64_t ms = (when - now + 999999) / 1000000;
     if (when != loop->wake_timer_at || !uv_is_active((uv_handle_t *)&loop->wake_timer)) {
+      /* libuv counts from its cached time: a stale one would fire the wake
+       * timer at once and then poll with no timeout at all. */
+      uv_update_time(&loop->uv);
       uv_timer_start(&loop->wake_timer, wake_timer_cb, ms, 0);
       loop->wake_timer_at = when;
     }
@@ -126,10 +143,12 @@ static void poll_blocking(weft_loop *loop) {
   loop->last_poll = weft__now();
 }
 
-/* Whether run_until should return: stopped, `until` done, or -- when
- * draining -- no task left. */
+/* Whether run_until should return: stopped, `until` done and its done
+ * callbacks run (asyncio stops run_until_complete from a done callback added
+ * after the user's, so theirs run first), or -- when draining -- no task
+ * left. */
 static int loop_should_return(const weft_loop *loop, const weft__fut *until) {
-  return loop->stopping || (until && until->state != WEFT__FUT_PENDING) ||
+  return loop->stopping || (until && until->state != WEFT__FUT_PENDING && !until->cb_queued) ||
          (loop->draining && loop->ntasks == 0);
 }
 
@@ -140,7 +159,7 @@ static int loop_should_return(const weft_loop *loop, const weft__fut *until) {
 static void loop_iteration(weft_loop *loop, const weft__fut *until) {
   uint64_t now;
 
-  if (loop->heap.len && (loop->ready_len == 0 || loop->heap.items[0]->when <= loop->clock_cache)) {
+  if (loop->heap.len && (loop->ready_len == 0 || weft__timer_next(loop) <= loop->clock_cache)) {
     loop->clock_cache = weft__now();
     loop->iter_since_clock = 0;
     weft__timers_run(loop, loop->clock_cache);
@@ -318,8 +337,8 @@ static void loop_drop_pending(weft_loop *loop) {
         weft_future_release((weft_future *)f);
     }
   }
-  while (loop->heap.len) {
-    weft__timer *t = loop->heap.items[0];
+  while (loop->heap.len) { /* only callback handles can be left */
+    weft__timer *t = loop->heap.items[0].timer;
     weft__timer_stop(loop, t);
     handle_drop(weft__container_of(t, weft_handle, timer));
   }
@@ -344,6 +363,25 @@ int weft_loop_close(weft_loop *loop) {
   return 0;
 }
 
+static void loop_dealloc(weft_loop *loop) {
+  while (loop->handle_chunks) {
+    handle_chunk *c = loop->handle_chunks;
+    loop->handle_chunks = c->next;
+    weft_free(c);
+  }
+  pthread_mutex_destroy(&loop->ts_lock);
+  weft_free(loop->ts_calls);
+  weft_free(loop->ts_spare);
+  weft_free(loop);
+}
+
+void weft__loop_obj_unref(weft_loop *loop) {
+  if (--loop->live_objects == 0 && loop->freed)
+    loop_dealloc(loop);
+}
+
+/* Tasks and futures the user still holds keep the loop's memory (not its
+ * resources) alive until they are released. */
 void weft_loop_free(weft_loop *loop) {
   if (!loop)
     return;
@@ -351,24 +389,53 @@ void weft_loop_free(weft_loop *loop) {
     weft__panic("weft: weft_loop_free on a running loop");
   if (!loop->closed && weft_loop_close(loop) != 0)
     weft__panic("weft: weft_loop_free on a loop that cannot close (%zu tasks alive)", loop->ntasks);
+  if (tls_current == loop)
+    tls_current = NULL;
+  loop->freed = 1;
+  while (loop->task_cache) {
+    weft__runnable *r = loop->task_cache;
+    loop->task_cache = r->next;
+    weft_free(weft__container_of(r, weft_task, run));
+  }
+  loop->live_objects++; /* hold it while the quarantine is emptied */
   while (!weft__list_empty(&loop->quarantine)) {
     weft__list *l = loop->quarantine.next;
     weft__list_remove(l);
     weft__task_free(weft__container_of(l, weft_task, all_link));
   }
-  pthread_mutex_destroy(&loop->ts_lock);
-  weft_free(loop->ts_calls);
-  weft_free(loop->ts_spare);
-  if (tls_current == loop)
-    tls_current = NULL;
-  weft_free(loop);
+  weft__loop_obj_unref(loop);
 }
 
 /* ---- call_soon / call_later / call_at ------------------------------- */
 
 static void handle_release_ref(weft_handle *h) {
-  if (--h->refs == 0)
-    weft_free(h);
+  weft_loop *loop = h->loop;
+
+  if (--h->refs > 0)
+    return;
+  h->run.next = loop->handle_cache;
+  loop->handle_cache = &h->run;
+  weft__loop_obj_unref(loop);
+}
+
+static weft_handle *handle_alloc(weft_loop *loop) {
+  weft_handle *h;
+
+  if (!loop->handle_cache) {
+    handle_chunk *c = weft_malloc(sizeof(*c));
+    if (!c)
+      return NULL;
+    c->next = loop->handle_chunks;
+    loop->handle_chunks = c;
+    for (size_t i = HANDLE_CHUNK; i-- > 0;) {
+      c->handles[i].run.next = loop->handle_cache;
+      loop->handle_cache = &c->handles[i].run;
+    }
+  }
+  h = weft__container_of(loop->handle_cache, weft_handle, run);
+  loop->handle_cache = h->run.next;
+  weft__loop_obj_ref(loop);
+  return h;
 }
 
 static void handle_drop(weft_handle *h) {
@@ -394,7 +461,10 @@ static void handle_run(weft_loop *loop, weft_handle *h) {
 static void handle_timer_fired(weft__timer *t) {
   weft_handle *h = weft__container_of(t, weft_handle, timer);
 
-  weft__ready_push(h->loop, &h->run);
+  if (h->cancelled) /* cancelled lazily while in the heap */
+    handle_drop(h);
+  else
+    weft__ready_push(h->loop, &h->run);
 }
 
 static int handle_new(weft_loop **loopp, weft_callback cb, void *arg, weft_handle **out,
@@ -405,7 +475,7 @@ static int handle_new(weft_loop **loopp, weft_callback cb, void *arg, weft_handl
   if (!loop || loop->closed || !cb)
     return -EINVAL;
   weft__loop_check_thread(loop);
-  h = weft_malloc(sizeof(*h));
+  h = handle_alloc(loop);
   if (!h)
     return -ENOMEM;
   memset(h, 0, sizeof(*h));
@@ -447,7 +517,7 @@ int weft_call_at(weft_loop *loop, double when, weft_callback cb, void *arg, weft
   h->when = when;
   rc = weft__timer_start(loop, &h->timer, ns);
   if (rc) {
-    weft_free(h);
+    handle_release_ref(h);
     return rc;
   }
   if (out) {
@@ -467,10 +537,8 @@ int weft_handle_cancel(weft_handle *h) {
   if (!h || h->done || h->cancelled)
     return 0;
   h->cancelled = 1;
-  if (weft__timer_armed(&h->timer)) {
-    weft__timer_stop(h->loop, &h->timer);
-    handle_drop(h);
-  }
+  if (weft__timer_armed(&h->timer))
+    weft__timer_kill(h->loop, &h->timer); /* dropped when it pops */
   return 1;
 }
 

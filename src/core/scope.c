@@ -61,6 +61,20 @@ void weft__scope_cancel(weft__scope *s, int code) {
 
 /* ---- public timeouts and shields ------------------------------------ */
 
+/* A deadline already passed expires at once rather than at the next timer
+ * run, so even a bare yield (which never waits for timers) sees it. */
+static int scope_arm(weft__scope *s, uint64_t ns) {
+  weft_loop *loop = s->task->fut.loop;
+
+  if (ns > weft__now())
+    return weft__timer_start(loop, &s->timer, ns);
+  weft__timer_stop(loop, &s->timer);
+  s->timer.when = ns;
+  s->expired = 1;
+  weft__scope_cancel(s, -ETIMEDOUT);
+  return 0;
+}
+
 static weft__scope *scope_of(weft_scope *scope) {
   return (weft__scope *)(void *)scope;
 }
@@ -78,7 +92,7 @@ int weft_timeout_enter_at(weft_scope *scope, double when) {
   weft__scope_push(t, s, WEFT__SCOPE_TIMEOUT);
   if (ns == UINT64_MAX)
     return 0;
-  rc = weft__timer_start(t->fut.loop, &s->timer, ns);
+  rc = scope_arm(s, ns);
   if (rc != 0)
     weft__scope_pop(t, s);
   return rc;
@@ -103,7 +117,7 @@ int weft_timeout_reschedule(weft_scope *scope, double when) {
     s->timer.when = UINT64_MAX;
     return 0;
   }
-  return weft__timer_start(s->task->fut.loop, &s->timer, ns);
+  return scope_arm(s, ns);
 }
 
 double weft_timeout_when(const weft_scope *scope) {

@@ -39,8 +39,7 @@
 #endif
 
 #define WEFT__SLAB_N 64
-#define WEFT__POOL_MAX 256
-#define WEFT__RED_ZONE 256
+#define WEFT__POOL_MAX 4096
 
 typedef struct weft__slab {
   char *base;
@@ -182,13 +181,16 @@ static void slab_put(weft__stack *s) {
 int weft__stack_alloc(weft_loop *loop, size_t size, weft__stack **out) {
   size_t bytes;
 
-  pthread_once(&stack_once, stack_globals_init);
-  if (size == weft_default_stack_size() && loop->stack_pool) {
+  /* Pooled stacks have the default size of when they were freed: any one at
+   * least as large as asked for will do. */
+  if (loop && loop->stack_pool && size == weft_default_stack_size() &&
+      loop->stack_pool->size >= size) {
     *out = loop->stack_pool;
     loop->stack_pool = (*out)->next_free;
     loop->stack_pool_len--;
     return 0;
   }
+  pthread_once(&stack_once, stack_globals_init);
   bytes = round_up(size + round_up(sizeof(weft__stack), 64), page_size);
   if (atomic_load(&guarded_count) < guard_budget)
     return stack_map_guarded(bytes, out);
@@ -209,7 +211,8 @@ static void stack_unmap(weft__stack *s) {
 }
 
 void weft__stack_free(weft_loop *loop, weft__stack *s) {
-  if (s->size + round_up(sizeof(weft__stack), 64) ==
+  if (loop &&
+      s->size + round_up(sizeof(weft__stack), 64) ==
           round_up(weft_default_stack_size() + round_up(sizeof(weft__stack), 64), page_size) &&
       loop->stack_pool_len < WEFT__POOL_MAX && !loop->closed) {
     s->next_free = loop->stack_pool;
@@ -244,8 +247,20 @@ size_t weft__stack_used(const weft__stack *s) {
   return used * page_size > s->size ? s->size : used * page_size;
 }
 
-/* Software overflow check for stacks without a guard page. */
+/* Software overflow check for stacks without a guard page. At most the red
+ * zone is left on the task's stack, too little for stdio (and below the first
+ * stack of a slab nothing is mapped), so the report is made from the
+ * scheduler's stack. */
 void weft__stack_overflowed(weft_task *t) {
+  weft_loop *loop = t->fut.loop;
+
+  loop->stack_overflow = 1;
+  weft__fiber_start(NULL, loop->sched_stack_lo, loop->sched_stack_size);
+  weft__ctx_switch(&t->ctx, &loop->sched_ctx);
+  abort(); /* not reached: the scheduler reports and aborts */
+}
+
+void weft__stack_overflow_report(weft_task *t) {
   fprintf(stderr, "weft: stack overflow in task '%s'\n", weft_task_name(t));
   abort();
 }

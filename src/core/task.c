@@ -96,6 +96,12 @@ static void task_entry(void *arg) {
 
   weft__fiber_finish(NULL, &loop->sched_stack_lo, &loop->sched_stack_size);
   result = t->fn(t->arg);
+  /* A scope still open lived in a frame that is gone: its timer would fire
+   * into a dead stack. Nothing can be salvaged, so say so loudly. */
+  if (WEFT__UNLIKELY(t->scope != &t->root))
+    weft__panic("weft: task '%s' returned without leaving a timeout, shield or "
+                "TaskGroup scope",
+                weft_task_name(t));
   task_complete(t, result);
   weft__switch_to_sched(t, 1);
 }
@@ -129,6 +135,8 @@ void weft__task_run(weft_loop *loop, weft_task *t) {
   weft__fiber_start(&fake, t->cur_stack->lo, t->cur_stack->size);
   weft__ctx_switch(&loop->sched_ctx, &t->ctx);
   weft__fiber_finish(fake, NULL, NULL);
+  if (WEFT__UNLIKELY(loop->stack_overflow))
+    weft__stack_overflow_report(loop->current);
   t = loop->current; /* tasks may have switched to one another meanwhile */
   loop->current = NULL;
   if (WEFT__UNLIKELY(loop->debug))
@@ -245,6 +253,8 @@ int weft_sleep(double seconds) {
 
 /* ---- spawning ------------------------------------------------------- */
 
+static weft_task *task_alloc(weft_loop *loop);
+
 static int task_copy_locals(weft_task *t, const weft_task *parent) {
   if (!parent || parent->nlocals == 0)
     return 0;
@@ -308,14 +318,12 @@ int weft_spawn(weft_task **out, weft_task_fn fn, void *arg, const weft_spawn_opt
   if (!fn || !loop || loop->closed || stack_size < WEFT_STACK_MIN)
     return -EINVAL;
   weft__loop_check_thread(loop);
-  t = weft_calloc(1, sizeof(*t));
+  t = task_alloc(loop);
   if (!t)
     return -ENOMEM;
   rc = task_init(t, loop, stack_size, opts->name);
   if (rc) {
-    weft_free(t->locals);
-    weft_free(t->name_heap);
-    weft_free(t);
+    weft__task_free(t);
     return rc;
   }
   t->fn = fn;
@@ -470,12 +478,38 @@ static void task_report_unretrieved(weft_task *t) {
     fprintf(stderr, "weft: debug: result of task '%s' was never awaited\n", weft_task_name(t));
 }
 
+#define TASK_CACHE_MAX 4096
+
 void weft__task_free(weft_task *t) {
+  weft_loop *loop = t->fut.loop;
+
   weft__fut_clear(&t->fut);
   weft_free(t->fail_message);
   weft_free(t->locals);
   weft_free(t->name_heap);
-  weft_free(t);
+  if (!loop->freed && !loop->closed && loop->task_cache_len < TASK_CACHE_MAX) {
+    t->run.next = loop->task_cache;
+    loop->task_cache = &t->run;
+    loop->task_cache_len++;
+  } else {
+    weft_free(t);
+  }
+  weft__loop_obj_unref(loop);
+}
+
+static weft_task *task_alloc(weft_loop *loop) {
+  weft_task *t;
+
+  if (loop->task_cache) {
+    t = weft__container_of(loop->task_cache, weft_task, run);
+    loop->task_cache = t->run.next;
+    loop->task_cache_len--;
+    memset(t, 0, sizeof(*t));
+  } else if (!(t = weft_calloc(1, sizeof(*t)))) {
+    return NULL;
+  }
+  weft__loop_obj_ref(loop);
+  return t;
 }
 
 void weft_task_release(weft_task *t) {

@@ -1,8 +1,11 @@
 /*
  * The loop's timers: a 4-ary min-heap ordered by (deadline, sequence), so
- * timers with the same deadline fire in the order they were started. Each
- * node records its heap index, so stopping is O(log n). One uv_timer_t wakes
- * the libuv poll for the earliest deadline (see loop.c).
+ * timers with the same deadline fire in the order they were started. Keys
+ * live in the heap array (sifting touches no timer memory) and each timer
+ * records its index, so an eager stop is O(log n). Callback handles are
+ * cancelled lazily (weft__timer_kill): they stay in the heap, marked dead,
+ * and the heap is compacted when more than half of it is dead. One
+ * uv_timer_t wakes the libuv poll for the earliest deadline (see loop.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,52 +13,53 @@
 #include "internal.h"
 
 #define ARITY 4
+#define COMPACT_MIN 1024
 
-static int timer_less(const weft__timer *a, const weft__timer *b) {
+static int entry_less(const weft__heap_entry *a, const weft__heap_entry *b) {
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
-static void heap_set(weft__heap *h, size_t i, weft__timer *t) {
-  h->items[i] = t;
-  t->index = i;
+static void heap_set(weft__heap *h, size_t i, weft__heap_entry e) {
+  h->items[i] = e;
+  e.timer->index = i;
 }
 
 static void sift_up(weft__heap *h, size_t i) {
-  weft__timer *t = h->items[i];
+  weft__heap_entry e = h->items[i];
 
   while (i > 0) {
     size_t parent = (i - 1) / ARITY;
-    if (!timer_less(t, h->items[parent]))
+    if (!entry_less(&e, &h->items[parent]))
       break;
     heap_set(h, i, h->items[parent]);
     i = parent;
   }
-  heap_set(h, i, t);
+  heap_set(h, i, e);
 }
 
 static void sift_down(weft__heap *h, size_t i) {
-  weft__timer *t = h->items[i];
+  weft__heap_entry e = h->items[i];
 
   for (;;) {
     size_t first = i * ARITY + 1, best = i;
-    weft__timer *bt = t;
+    const weft__heap_entry *be = &e;
 
     for (size_t c = first; c < first + ARITY && c < h->len; c++)
-      if (timer_less(h->items[c], bt)) {
+      if (entry_less(&h->items[c], be)) {
         best = c;
-        bt = h->items[c];
+        be = &h->items[c];
       }
     if (best == i)
       break;
-    heap_set(h, i, bt);
+    heap_set(h, i, *be);
     i = best;
   }
-  heap_set(h, i, t);
+  heap_set(h, i, e);
 }
 
 static int heap_grow(weft__heap *h) {
   size_t cap = h->cap ? h->cap * 2 : 64;
-  weft__timer **items = weft_realloc(h->items, cap * sizeof(*items));
+  weft__heap_entry *items = weft_realloc(h->items, cap * sizeof(*items));
 
   if (!items)
     return -ENOMEM;
@@ -72,8 +76,8 @@ int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when) {
   if (h->len == h->cap && heap_grow(h) != 0)
     return -ENOMEM;
   t->when = when;
-  t->seq = h->seq++;
-  h->items[h->len] = t;
+  t->dead = 0;
+  h->items[h->len] = (weft__heap_entry){when, h->seq++, t};
   t->index = h->len++;
   sift_up(h, t->index);
   return 0;
@@ -82,33 +86,75 @@ int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when) {
 void weft__timer_stop(weft_loop *loop, weft__timer *t) {
   weft__heap *h = &loop->heap;
   size_t i = t->index;
-  weft__timer *last;
+  weft__heap_entry last;
 
   if (i == SIZE_MAX)
     return;
   t->index = SIZE_MAX;
+  if (t->dead) {
+    t->dead = 0;
+    h->dead--;
+  }
   last = h->items[--h->len];
   if (i == h->len)
     return;
   heap_set(h, i, last);
-  if (i > 0 && timer_less(last, h->items[(i - 1) / ARITY]))
+  if (i > 0 && entry_less(&last, &h->items[(i - 1) / ARITY]))
     sift_up(h, i);
   else
     sift_down(h, i);
 }
 
+/* Drop every dead timer and rebuild the heap: O(n), run when more than half
+ * of the heap is dead, so cancelling stays O(1) amortised. */
+static void heap_compact(weft__heap *h) {
+  size_t j = 0;
+
+  for (size_t i = 0; i < h->len; i++) {
+    weft__timer *t = h->items[i].timer;
+    if (t->dead) {
+      t->dead = 0;
+      t->index = SIZE_MAX;
+      t->fn(t);
+    } else {
+      h->items[j++] = h->items[i];
+    }
+  }
+  h->len = j;
+  h->dead = 0;
+  for (size_t i = 0; i < h->len; i++)
+    h->items[i].timer->index = i;
+  for (size_t i = h->len / ARITY + 1; i-- > 0;)
+    if (i < h->len)
+      sift_down(h, i);
+}
+
+void weft__timer_kill(weft_loop *loop, weft__timer *t) {
+  weft__heap *h = &loop->heap;
+
+  if (t->index == SIZE_MAX || t->dead)
+    return;
+  t->dead = 1;
+  if (++h->dead > COMPACT_MIN && h->dead * 2 > h->len)
+    heap_compact(h);
+}
+
+uint64_t weft__timer_next(const weft_loop *loop) {
+  return loop->heap.len ? loop->heap.items[0].when : UINT64_MAX;
+}
+
 void weft__heap_free(weft__heap *h) {
   weft_free(h->items);
   h->items = NULL;
-  h->len = h->cap = 0;
+  h->len = h->cap = h->dead = 0;
 }
 
 size_t weft__timers_run(weft_loop *loop, uint64_t now) {
   weft__heap *h = &loop->heap;
   size_t n = 0;
 
-  while (h->len && h->items[0]->when <= now) {
-    weft__timer *t = h->items[0];
+  while (h->len && h->items[0].when <= now) {
+    weft__timer *t = h->items[0].timer;
     weft__timer_stop(loop, t);
     t->fn(t);
     n++;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,19 +18,31 @@
 #include "weft.h"
 
 #define TEST_IMPL(name) int run_test_##name(void)
+/* `TEST_TIMEOUT(name, seconds);` at file scope gives test `name` a longer
+ * timeout than the runner's default (read by gen-test-list.cmake). */
+#define TEST_TIMEOUT(name, seconds) enum { weft_test_timeout_##name = (seconds) }
 
 /* Set by the runner: under `--torture`, allocations fail on purpose. */
 extern int weft_test_torture;
 
+/* Any scalar (integer, floating, pointer) as a long double, for comparing
+ * and printing operands of mixed types exactly. */
+#define WEFT_TEST_IS_FLOAT_(x)                                   \
+  (__builtin_types_compatible_p(__typeof__(x), float) ||         \
+   __builtin_types_compatible_p(__typeof__(x), double) ||        \
+   __builtin_types_compatible_p(__typeof__(x), long double))
+#define WEFT_TEST_LD_(x) \
+  ((long double)__builtin_choose_expr(WEFT_TEST_IS_FLOAT_(x), (x), (intmax_t)(uintptr_t)(x)))
+
 /* A failed assertion that a failing allocation explains is not a test
  * failure under torture: the error reached the caller as a code. */
-#define WEFT_TEST_FAIL_(file, line, expr, a, b)                                               \
-  do {                                                                                        \
-    if (weft_test_torture && ((a) == -ENOMEM || (b) == -ENOMEM))                              \
-      weft_test_enomem_exit();                                                                \
-    fprintf(stderr, "%s:%d: assertion failed: %s (%" PRId64 " vs %" PRId64 ")\n", file, line, \
-            expr, (int64_t)(a), (int64_t)(b));                                                \
-    abort();                                                                                  \
+#define WEFT_TEST_FAIL_(file, line, expr, a, b)                                         \
+  do {                                                                                 \
+    if (weft_test_torture && ((a) == -ENOMEM || (b) == -ENOMEM))                        \
+      weft_test_enomem_exit();                                                         \
+    fprintf(stderr, "%s:%d: assertion failed: %s (%.17Lg vs %.17Lg)\n", file, line, expr, \
+            (long double)(a), (long double)(b));                                       \
+    abort();                                                                           \
   } while (0)
 
 #define ASSERT(expr)                                                               \
@@ -40,11 +53,14 @@ extern int weft_test_torture;
     }                                                                              \
   } while (0)
 
-#define ASSERT_OP_(a, op, b)                                          \
-  do {                                                                \
-    int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                     \
-    if (!(a_ op b_))                                                  \
-      WEFT_TEST_FAIL_(__FILE__, __LINE__, #a " " #op " " #b, a_, b_); \
+/* Each operand is evaluated once and compared exactly, whatever its type. */
+#define ASSERT_OP_(a, op, b)                                            \
+  do {                                                                  \
+    __typeof__(a) a_ = (a);                                             \
+    __typeof__(b) b_ = (b);                                             \
+    long double la_ = WEFT_TEST_LD_(a_), lb_ = WEFT_TEST_LD_(b_);       \
+    if (!(la_ op lb_))                                                  \
+      WEFT_TEST_FAIL_(__FILE__, __LINE__, #a " " #op " " #b, la_, lb_); \
   } while (0)
 
 #define ASSERT_EQ(a, b) ASSERT_OP_(a, ==, b)
