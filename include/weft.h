@@ -3,5 +3,9 @@
 #define WEFT_H
 
 #include "weft/core.h"
+#include "weft/thread.h"
+#include "weft/gen.h"
+#include "weft/sync.h"
+#include "weft/queue.h"
 
 #endif /* WEFT_H */

@@ -53,9 +53,10 @@ const char *weft_strerror(int err);
 const char *weft_err_name(int err);
 
 /*
- * Route every allocation weft (and libuv, once a loop exists) makes through
- * these functions. Call before any other weft function. NULL restores libc.
- * Returns 0, or -EBUSY once a loop has been created.
+ * Route every allocation weft makes through these functions. Call before
+ * any other weft function. NULL restores libc. libuv keeps libc's allocator
+ * (some libuv allocation failures abort inside libuv). Returns 0, or -EBUSY
+ * once a loop has been created.
  */
 int weft_set_allocator(void *(*malloc_fn)(size_t), void *(*realloc_fn)(void *, size_t),
                        void (*free_fn)(void *));
@@ -76,13 +77,16 @@ int weft_loop_new(weft_loop **out);
  * NULL. */
 weft_loop *weft_loop_current(void);
 void weft_loop_set_current(weft_loop *loop);
-/* Run until task is done; returns the task's code (0, its error, -ECANCELED),
- * stores its result in *result when non-NULL. -EBUSY if the loop is already
- * running, -EINVAL if it is closed or the task belongs to another loop. */
+/* Run until task is done (and its done callbacks have run); returns the
+ * task's code (0, its error, -ECANCELED), stores its result in *result when
+ * non-NULL. -EAGAIN if the loop was stopped before the task finished, -EBUSY
+ * if the loop is already running, -EINVAL if it is closed or the task
+ * belongs to another loop. The caller must hold a reference to task. */
 int weft_loop_run_until_complete(weft_loop *loop, weft_task *task, void **result);
 /* Run until weft_loop_stop(). Returns 0, -EBUSY (running), -EINVAL (closed). */
 int weft_loop_run_forever(weft_loop *loop);
-/* Ask a running loop to return after the current iteration. */
+/* Ask the loop to return after the current iteration (called before a run,
+ * the run does one iteration and returns, as asyncio). */
 void weft_loop_stop(weft_loop *loop);
 /* Close: releases the loop's internal resources. -EBUSY while running or
  * while tasks are alive or libuv handles opened by the user remain. A closed
@@ -167,7 +171,8 @@ void *weft_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2,
  * -EDEADLK on itself, -EINVAL on a task of another loop. */
 int weft_await(weft_task *task, void **result);
 
-/* Returns 1 if cancellation was requested now, 0 if the task is already done. */
+/* Returns 1 if the task is not done (cancellation is requested, or was
+ * already), 0 if it is done. */
 int weft_task_cancel(weft_task *task);
 int weft_task_done(const weft_task *task);
 int weft_task_cancelled(const weft_task *task);
@@ -257,8 +262,9 @@ int weft_timeout_reschedule(weft_scope *scope, double when);
 /* The deadline, INFINITY if none. */
 double weft_timeout_when(const weft_scope *scope);
 int weft_timeout_expired(const weft_scope *scope);
-/* Leave the scope: returns -ETIMEDOUT if its deadline passed while inside,
- * else 0. -EINVAL if it is not the innermost open scope. */
+/* Leave the scope: returns -ETIMEDOUT if its deadline has passed (whether
+ * or not a suspension point saw it), else 0. -EINVAL if it is not the
+ * innermost open scope. */
 int weft_timeout_leave(weft_scope *scope);
 
 /* A shield scope: cancellation and timeouts from outside it do not reach the

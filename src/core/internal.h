@@ -62,11 +62,11 @@ void weft__stack_install_overflow_handler(void);
 typedef struct weft__timer weft__timer;
 typedef void (*weft__timer_fn)(weft__timer *t);
 struct weft__timer {
-  uint64_t when;  /* uv_hrtime() ns */
-  size_t index;   /* position in the heap, SIZE_MAX when not armed */
+  uint64_t when; /* uv_hrtime() ns */
+  size_t index;  /* position in the heap, SIZE_MAX when not armed */
   weft__timer_fn fn;
-  uint8_t dead;   /* cancelled lazily: fn still runs when it pops, and must
-                     drop it (see weft__timer_kill) */
+  uint8_t dead; /* cancelled lazily: fn still runs when it pops, and must
+                   drop it (see weft__timer_kill) */
 };
 
 /* Heap entries carry their keys, so sifting never touches the timers. */
@@ -243,6 +243,15 @@ void weft__task_free(weft_task *t);
 void weft__task_cancel_with(weft_task *t, int code);
 int weft__task_check_loop(weft_task *t);
 
+/* Where weft_fail records an error outside any task (executor jobs). */
+typedef struct weft__fail_sink {
+  int failed;
+  int code;
+  char *message;
+} weft__fail_sink;
+/* Set this thread's sink; returns the previous one. */
+weft__fail_sink *weft__set_fail_sink(weft__fail_sink *sink);
+
 /* ---- loop ----------------------------------------------------------- */
 struct weft_handle {
   weft__runnable run;
@@ -261,6 +270,14 @@ typedef struct weft__ts_call {
   weft_callback cb;
   void *arg;
 } weft__ts_call;
+
+/* A threadsafe call whose memory the caller provides, so posting it cannot
+ * fail for lack of memory (executor completions). */
+typedef struct weft__ts_node {
+  struct weft__ts_node *next;
+  weft_callback cb;
+  void *arg;
+} weft__ts_node;
 
 struct weft_loop {
   uv_loop_t uv;
@@ -298,6 +315,7 @@ struct weft_loop {
   size_t ts_len, ts_cap;
   weft__ts_call *ts_spare;
   size_t ts_spare_cap;
+  weft__ts_node *ts_nodes, **ts_nodes_tail;
   /* debug: freed tasks kept to catch double release */
   weft__list quarantine;
   /* Finished task structs kept for reuse (linked through run.next). */
@@ -309,6 +327,10 @@ struct weft_loop {
    * weft_loop_free until they are released. */
   size_t live_objects;
   uint8_t freed;
+  /* The default executor (thread layer), shut down by weft_run and by
+   * weft_loop_close before the loop closes. */
+  void *default_executor;
+  void (*default_executor_shutdown)(weft_loop *loop);
 };
 
 void weft__ready_push(weft_loop *loop, weft__runnable *r);
@@ -322,6 +344,10 @@ void weft__loop_check_thread(weft_loop *loop);
 void weft__switch_to_sched(weft_task *t, int dying);
 int weft__loop_run_until(weft_loop *loop, weft__fut *until);
 int weft__loop_drain(weft_loop *loop);
+void weft__loop_flush_threadsafe(weft_loop *loop);
+/* From any thread: run node->cb(node->arg) on the loop. -EINVAL if the loop
+ * is closed. */
+int weft__post_threadsafe(weft_loop *loop, weft__ts_node *node);
 void weft__debug_slow(weft_loop *loop, const char *kind, const char *name, uint64_t ns);
 
 /* ---- ASan fiber annotations (no-ops without ASan) -------------------- */

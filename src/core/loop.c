@@ -211,8 +211,9 @@ int weft__loop_run_until(weft_loop *loop, weft__fut *until) {
 
   if (rc)
     return rc;
-  while (!loop_should_return(loop, until))
+  do /* at least one iteration, even when stop() came first (asyncio) */
     loop_iteration(loop, until);
+  while (!loop_should_return(loop, until));
   loop_leave(loop);
   return 0;
 }
@@ -290,6 +291,7 @@ int weft_loop_new(weft_loop **out) {
   uv_async_init(&loop->uv, &loop->async, async_cb);
   uv_unref((uv_handle_t *)&loop->async);
   pthread_mutex_init(&loop->ts_lock, NULL);
+  loop->ts_nodes_tail = &loop->ts_nodes;
   loop->ready_tail = &loop->ready_head;
   loop->poll_interval_ns = 50000;
   weft__list_init(&loop->tasks);
@@ -349,7 +351,11 @@ int weft_loop_close(weft_loop *loop) {
     return -EINVAL;
   if (loop->closed)
     return 0;
-  if (loop->running || loop->ntasks || foreign_handles(loop))
+  if (loop->running || loop->ntasks)
+    return -EBUSY;
+  if (loop->default_executor_shutdown)
+    loop->default_executor_shutdown(loop);
+  if (foreign_handles(loop))
     return -EBUSY;
   loop_drop_pending(loop);
   uv_close((uv_handle_t *)&loop->wake_timer, NULL);
@@ -558,11 +564,19 @@ void weft_handle_release(weft_handle *h) {
 /* ---- call_soon_threadsafe ------------------------------------------- */
 
 static void async_cb(uv_async_t *a) {
-  weft_loop *loop = weft__container_of(a, weft_loop, async);
+  weft__loop_flush_threadsafe(weft__container_of(a, weft_loop, async));
+}
+
+/* Run the callbacks other threads have queued. */
+void weft__loop_flush_threadsafe(weft_loop *loop) {
   weft__ts_call *calls;
+  weft__ts_node *nodes;
   size_t n, cap;
 
   pthread_mutex_lock(&loop->ts_lock);
+  nodes = loop->ts_nodes;
+  loop->ts_nodes = NULL;
+  loop->ts_nodes_tail = &loop->ts_nodes;
   calls = loop->ts_calls;
   n = loop->ts_len;
   cap = loop->ts_cap;
@@ -572,10 +586,27 @@ static void async_cb(uv_async_t *a) {
   pthread_mutex_unlock(&loop->ts_lock);
   for (size_t i = 0; i < n; i++)
     calls[i].cb(calls[i].arg);
+  while (nodes) {
+    weft__ts_node *next = nodes->next;
+    nodes->cb(nodes->arg);
+    nodes = next;
+  }
   pthread_mutex_lock(&loop->ts_lock);
   loop->ts_spare = calls;
   loop->ts_spare_cap = cap;
   pthread_mutex_unlock(&loop->ts_lock);
+}
+
+int weft__post_threadsafe(weft_loop *loop, weft__ts_node *node) {
+  if (!loop || loop->closed)
+    return -EINVAL;
+  node->next = NULL;
+  pthread_mutex_lock(&loop->ts_lock);
+  *loop->ts_nodes_tail = node;
+  loop->ts_nodes_tail = &node->next;
+  pthread_mutex_unlock(&loop->ts_lock);
+  uv_async_send(&loop->async);
+  return 0;
 }
 
 int weft_call_soon_threadsafe(weft_loop *loop, weft_callback cb, void *arg) {

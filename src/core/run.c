@@ -50,6 +50,8 @@ int weft_run(weft_task_fn fn, void *arg, void **result) {
   rc = weft_loop_run_until_complete(rs.loop, main_task, result);
   if (rs.loop->ntasks)
     weft__loop_drain(rs.loop);
+  if (rs.loop->default_executor_shutdown)
+    rs.loop->default_executor_shutdown(rs.loop);
   uv_close((uv_handle_t *)&rs.sigint, NULL);
   if (rs.interrupted)
     rc = -ECANCELED;

@@ -138,6 +138,8 @@ int weft_timeout_leave(weft_scope *scope) {
 
   if (!t || s->kind != WEFT__SCOPE_TIMEOUT || weft__scope_pop(t, s) != 0)
     return -EINVAL;
+  if (s->timer.when != UINT64_MAX && s->timer.when <= weft__now())
+    s->expired = 1; /* the body ran past the deadline without suspending */
   return s->expired ? -ETIMEDOUT : 0;
 }
 

@@ -341,20 +341,41 @@ int weft_spawn(weft_task **out, weft_task_fn fn, void *arg, const weft_spawn_opt
 
 /* ---- results and state ---------------------------------------------- */
 
+static __thread weft__fail_sink *fail_sink __attribute__((tls_model("initial-exec")));
+
+weft__fail_sink *weft__set_fail_sink(weft__fail_sink *sink) {
+  weft__fail_sink *old = fail_sink;
+
+  fail_sink = sink;
+  return old;
+}
+
+/* Record code and message in a task, or in the thread's fail sink (a job
+ * running on an executor thread). */
 void *weft_fail(int code, const char *fmt, ...) {
   weft_task *t = weft__current();
+  weft__fail_sink *sink = t ? NULL : fail_sink;
+  char *msg = NULL;
   va_list ap;
 
-  if (!t)
+  if (!t && !sink)
     return NULL;
-  t->failed = 1;
-  t->fail_code = code < 0 ? code : -EINVAL;
-  weft_free(t->fail_message);
-  t->fail_message = NULL;
   if (fmt) {
     va_start(ap, fmt);
-    t->fail_message = weft__vformat(fmt, ap);
+    msg = weft__vformat(fmt, ap);
     va_end(ap);
+  }
+  code = code < 0 ? code : -EINVAL;
+  if (t) {
+    t->failed = 1;
+    t->fail_code = code;
+    weft_free(t->fail_message);
+    t->fail_message = msg;
+  } else {
+    sink->failed = 1;
+    sink->code = code;
+    weft_free(sink->message);
+    sink->message = msg;
   }
   return NULL;
 }

@@ -4,7 +4,8 @@
  *   weft-tests                 run every test
  *   weft-tests NAME...         run the named tests (a name ending in '*' is a prefix)
  *   weft-tests --list          list the tests
- *   weft-tests --timeout S     per-test timeout in seconds (default 10; env WEFT_TEST_TIMEOUT)
+ *   weft-tests --timeout S     per-test timeout in seconds (default 10; env WEFT_TEST_TIMEOUT);
+ *                              a test may ask for more with TEST_TIMEOUT(name, seconds)
  *   weft-tests --torture NAME...  fail each allocation of each test in turn
  *   WEFT_TEST_FAIL_AT=N [WEFT_TEST_FAIL_PERSISTENT=1] weft-tests NAME
  *                              reproduce one step of the torture run
@@ -29,7 +30,7 @@ typedef struct test_entry {
   int timeout; /* seconds, 0 = default */
 } test_entry;
 
-#define TEST_ENTRY_(name) {#name, run_test_##name, 0},
+#define TEST_ENTRY_(name, timeout) {#name, run_test_##name, timeout},
 static const test_entry tests[] = {WEFT_TEST_LIST(TEST_ENTRY_){NULL, NULL, 0}};
 
 extern long weft_test_alloc_fail_at;   /* fail the Nth allocation (1-based), 0 = never */
@@ -85,7 +86,9 @@ static int run_child(const test_entry *t, long fail_at, int persistent, long *co
     if (r == pid)
       break;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec >= (t->timeout ? t->timeout : default_timeout)) {
+    /* a test's own timeout only ever lengthens the default (or --timeout) */
+    if (now.tv_sec - start.tv_sec >=
+        (t->timeout > default_timeout ? t->timeout : default_timeout)) {
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       close(pipefd[0]);
