@@ -215,7 +215,8 @@ int weft_yield(void) {
   weft__task_ready(t);
   weft__switch_to_sched(t, 0);
   t->wait_what = NULL;
-  return 0;
+  /* A cancel or deadline that arrived while the task waited its turn. */
+  return note_code(t, weft__scope_pending(t));
 }
 
 typedef struct sleeper {
