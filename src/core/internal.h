@@ -180,8 +180,8 @@ int weft__scope_pop(weft_task *t, weft__scope *s);
 /* Cancel s with code (-ECANCELED or -ETIMEDOUT) and interrupt its task if
  * it is parked inside s. */
 void weft__scope_cancel(weft__scope *s, int code);
-/* The code suspension points of t return now (0 if none). */
-int weft__scope_pending(const weft_task *t);
+/* The pending code of t, walking its scope chain (see weft__scope_pending). */
+int weft__scope_pending_walk(const weft_task *t);
 
 /* ---- tasks ---------------------------------------------------------- */
 typedef struct weft__local {
@@ -222,6 +222,14 @@ struct weft_task {
   char *name_heap;
   char name[32];
 };
+
+/* The code suspension points of t return now (0 if none); the common case,
+ * a task in no nested scope, needs no walk. */
+static inline int weft__scope_pending(const weft_task *t) {
+  if (t->scope == &t->root)
+    return t->root.code;
+  return weft__scope_pending_walk(t);
+}
 
 /* The task running on this thread's loop, NULL outside tasks. */
 weft_task *weft__current(void);

@@ -38,7 +38,7 @@ int weft__scope_pop(weft_task *t, weft__scope *s) {
   return 0;
 }
 
-int weft__scope_pending(const weft_task *t) {
+int weft__scope_pending_walk(const weft_task *t) {
   int rc = 0;
 
   for (const weft__scope *s = t->scope; s; s = s->parent) {
