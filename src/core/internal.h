@@ -63,11 +63,15 @@ typedef struct weft__timer weft__timer;
 typedef void (*weft__timer_fn)(weft__timer *t);
 struct weft__timer {
   uint64_t when; /* uv_hrtime() ns */
-  size_t index;  /* position in the heap, SIZE_MAX when not armed */
+  size_t index;  /* position in the heap, WEFT__TIMER_IN_LANE, or SIZE_MAX
+                    when not armed */
   weft__timer_fn fn;
   uint8_t dead; /* cancelled lazily: fn still runs when it pops, and must
                    drop it (see weft__timer_kill) */
+  uint64_t seq; /* lane timers only (heap entries carry their own) */
+  weft__timer *lane_prev, *lane_next;
 };
+#define WEFT__TIMER_IN_LANE (SIZE_MAX - 1)
 
 /* Heap entries carry their keys, so sifting never touches the timers. */
 typedef struct weft__heap_entry {
@@ -76,11 +80,15 @@ typedef struct weft__heap_entry {
   weft__timer *timer;
 } weft__heap_entry;
 
+/* Timers whose deadline is not earlier than the last one started go to a
+ * FIFO "lane" instead of the heap (O(1) in and out): the common case of
+ * timeouts and sleeps of one length. The heap takes the rest. */
 typedef struct weft__heap {
   weft__heap_entry *items;
   size_t len, cap;
   uint64_t seq;
   size_t dead;
+  weft__timer *lane_head, *lane_tail;
 } weft__heap;
 
 static inline void weft__timer_init(weft__timer *t, weft__timer_fn fn) {
@@ -93,11 +101,14 @@ static inline int weft__timer_armed(const weft__timer *t) {
 }
 int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when);
 void weft__timer_stop(weft_loop *loop, weft__timer *t);
-/* O(1) cancel: leave t in the heap, marked dead; its fn runs when it pops
- * (or when the heap is compacted) and must then release it. */
+/* O(1) cancel: a heap timer stays in the heap, marked dead, and its fn runs
+ * when it pops (or at compaction); a lane timer is unlinked and its fn runs
+ * at once. fn must then release it. */
 void weft__timer_kill(weft_loop *loop, weft__timer *t);
 /* The earliest deadline, UINT64_MAX when there is none. */
 uint64_t weft__timer_next(const weft_loop *loop);
+/* Disarm and return any armed timer (for draining at close), or NULL. */
+weft__timer *weft__timer_pop_any(weft_loop *loop);
 void weft__heap_free(weft__heap *h);
 /* Fire due timers; returns how many. */
 size_t weft__timers_run(weft_loop *loop, uint64_t now);

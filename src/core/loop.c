@@ -124,7 +124,7 @@ static void wake_timer_cb(uv_timer_t *t) {
 static void poll_blocking(weft_loop *loop) {
   uint64_t now = weft__now();
 
-  if (loop->heap.len) {
+  if (weft__timer_next(loop) != UINT64_MAX) {
     uint64_t when = weft__timer_next(loop);
     if (when <= now)
       return;
@@ -159,7 +159,9 @@ static int loop_should_return(const weft_loop *loop, const weft__fut *until) {
 static void loop_iteration(weft_loop *loop, const weft__fut *until) {
   uint64_t now;
 
-  if (loop->heap.len && (loop->ready_len == 0 || weft__timer_next(loop) <= loop->clock_cache)) {
+  uint64_t next = weft__timer_next(loop);
+
+  if (next != UINT64_MAX && (loop->ready_len == 0 || next <= loop->clock_cache)) {
     loop->clock_cache = weft__now();
     loop->iter_since_clock = 0;
     weft__timers_run(loop, loop->clock_cache);
@@ -339,11 +341,10 @@ static void loop_drop_pending(weft_loop *loop) {
         weft_future_release((weft_future *)f);
     }
   }
-  while (loop->heap.len) { /* only callback handles can be left */
-    weft__timer *t = loop->heap.items[0].timer;
-    weft__timer_stop(loop, t);
+  weft__timer *t;
+
+  while ((t = weft__timer_pop_any(loop)) != NULL) /* only callback handles are left */
     handle_drop(weft__container_of(t, weft_handle, timer));
-  }
 }
 
 int weft_loop_close(weft_loop *loop) {

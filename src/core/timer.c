@@ -4,8 +4,14 @@
  * live in the heap array (sifting touches no timer memory) and each timer
  * records its index, so an eager stop is O(log n). Callback handles are
  * cancelled lazily (weft__timer_kill): they stay in the heap, marked dead,
- * and the heap is compacted when more than half of it is dead. One
- * uv_timer_t wakes the libuv poll for the earliest deadline (see loop.c).
+ * and the heap is compacted when more than half of it is dead.
+ *
+ * A timer whose deadline is not earlier than the newest one in the lane is
+ * appended to the lane, a FIFO list kept in deadline order, instead: timers
+ * of one length (timeouts, sleeps, call_later(d) in a loop) then cost O(1)
+ * to start, stop and fire. Firing takes whichever of the lane head and the
+ * heap top comes first by (deadline, sequence), so the order is exact.
+ * One uv_timer_t wakes the libuv poll for the earliest deadline (loop.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -68,11 +74,41 @@ static int heap_grow(weft__heap *h) {
   return 0;
 }
 
+static void lane_append(weft__heap *h, weft__timer *t) {
+  t->lane_next = NULL;
+  t->lane_prev = h->lane_tail;
+  if (h->lane_tail)
+    h->lane_tail->lane_next = t;
+  else
+    h->lane_head = t;
+  h->lane_tail = t;
+  t->index = WEFT__TIMER_IN_LANE;
+}
+
+static void lane_remove(weft__heap *h, weft__timer *t) {
+  if (t->lane_prev)
+    t->lane_prev->lane_next = t->lane_next;
+  else
+    h->lane_head = t->lane_next;
+  if (t->lane_next)
+    t->lane_next->lane_prev = t->lane_prev;
+  else
+    h->lane_tail = t->lane_prev;
+  t->index = SIZE_MAX;
+}
+
 int weft__timer_start(weft_loop *loop, weft__timer *t, uint64_t when) {
   weft__heap *h = &loop->heap;
 
   if (weft__timer_armed(t))
     weft__timer_stop(loop, t);
+  if (!h->lane_tail || when >= h->lane_tail->when) {
+    t->when = when;
+    t->dead = 0;
+    t->seq = h->seq++;
+    lane_append(h, t);
+    return 0;
+  }
   if (h->len == h->cap && heap_grow(h) != 0)
     return -ENOMEM;
   t->when = when;
@@ -90,6 +126,10 @@ void weft__timer_stop(weft_loop *loop, weft__timer *t) {
 
   if (i == SIZE_MAX)
     return;
+  if (i == WEFT__TIMER_IN_LANE) {
+    lane_remove(h, t);
+    return;
+  }
   t->index = SIZE_MAX;
   if (t->dead) {
     t->dead = 0;
@@ -134,27 +174,55 @@ void weft__timer_kill(weft_loop *loop, weft__timer *t) {
 
   if (t->index == SIZE_MAX || t->dead)
     return;
+  if (t->index == WEFT__TIMER_IN_LANE) { /* O(1) anyway: drop it now */
+    lane_remove(h, t);
+    t->fn(t);
+    return;
+  }
   t->dead = 1;
   if (++h->dead > COMPACT_MIN && h->dead * 2 > h->len)
     heap_compact(h);
 }
 
+/* The next timer to fire: the lane head or the heap top, by (when, seq). */
+static weft__timer *timer_first(const weft__heap *h) {
+  weft__timer *l = h->lane_head;
+
+  if (!h->len)
+    return l;
+  if (!l)
+    return h->items[0].timer;
+  if (l->when < h->items[0].when || (l->when == h->items[0].when && l->seq < h->items[0].seq))
+    return l;
+  return h->items[0].timer;
+}
+
 uint64_t weft__timer_next(const weft_loop *loop) {
-  return loop->heap.len ? loop->heap.items[0].when : UINT64_MAX;
+  weft__timer *t = timer_first(&loop->heap);
+
+  return t ? t->when : UINT64_MAX;
+}
+
+weft__timer *weft__timer_pop_any(weft_loop *loop) {
+  weft__timer *t = timer_first(&loop->heap);
+
+  if (t)
+    weft__timer_stop(loop, t);
+  return t;
 }
 
 void weft__heap_free(weft__heap *h) {
   weft_free(h->items);
   h->items = NULL;
   h->len = h->cap = h->dead = 0;
+  h->lane_head = h->lane_tail = NULL;
 }
 
 size_t weft__timers_run(weft_loop *loop, uint64_t now) {
-  weft__heap *h = &loop->heap;
+  weft__timer *t;
   size_t n = 0;
 
-  while (h->len && h->items[0].when <= now) {
-    weft__timer *t = h->items[0].timer;
+  while ((t = timer_first(&loop->heap)) != NULL && t->when <= now) {
     weft__timer_stop(loop, t);
     t->fn(t);
     n++;
