@@ -299,3 +299,19 @@ TEST_IMPL(examples_004_task_state) {
   ASSERT_TOOK(number_after("total time:", 0), 3.0);
   return 0;
 }
+
+TEST_IMPL(examples_001_thread_pool) {
+  run_example("001_thread_pool");
+  ASSERT_EQ(0, run.status);
+  ASSERT_NOT_NULL(find_line(run.out, " Langzi - Never Setter 永不将就 - 致力于Python开发网络安全工具"));
+  ASSERT_TOOK(number_after("ThreadPoolExecutor(5): ", 0), 2.0);
+  ASSERT_TOOK(number_after("ThreadPoolExecutor(10): ", 0), 1.0);
+  return 0;
+}
+
+TEST_IMPL(examples_001_janus) {
+  run_example("001_janus");
+  ASSERT_EQ(0, run.status);
+  EXPECT_IN_ORDER("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+  return 0;
+}

@@ -13,6 +13,8 @@
 #ifndef WEFT_CORE_H
 #define WEFT_CORE_H
 
+#include <errno.h>
+#include <math.h> /* INFINITY: "no deadline" for timeouts */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

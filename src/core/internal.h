@@ -209,6 +209,11 @@ struct weft_task {
   uint8_t failed;
   uint8_t queued;
   uint8_t parked;
+  /* Set by a wait_cancel callback that finds the wait already satisfied
+   * from another thread, with the wake-up posted but not yet delivered: the
+   * interruption is then dropped (the cancellation stays pending and is seen
+   * at the next suspension point), so nothing handed over is lost. */
+  uint8_t wake_in_flight;
   int fail_code;
   char *fail_message;
   weft_task_fn fn;

@@ -196,8 +196,11 @@ void weft__interrupt(weft_task *t) {
   rc = weft__scope_pending(t);
   if (!rc)
     return;
+  t->wake_in_flight = 0;
   if (t->wait_cancel)
     t->wait_cancel(t, t->wait_obj);
+  if (t->wake_in_flight)
+    return; /* too late: what it waited for is on its way (see internal.h) */
   weft__wake(t, rc);
 }
 
