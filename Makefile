@@ -8,7 +8,7 @@ PREFIX       ?= /usr/local
 TESTS        ?=
 
 .PHONY: all deps build test demo test-asan test-valgrind test-ucontext torture \
-        bench bench-core install format format-check clean
+        bench bench-core bench-sync install format format-check clean
 
 all: build
 
@@ -51,11 +51,15 @@ test-valgrind: deps build
 torture: deps build
 	@WEFT_TEST_TIMEOUT=30 $(BUILD)/tests/weft-tests --torture $(or $(TESTS),$(shell cat tests/torture-list))
 
-bench: bench-core
+bench: bench-core bench-sync
 
 bench-core: build
 	@scripts/bootstrap-deps bench
 	@bench/core/run $(BUILD)
+
+bench-sync: build
+	@scripts/bootstrap-deps bench
+	@bench/sync/run $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

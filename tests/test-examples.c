@@ -303,7 +303,8 @@ TEST_IMPL(examples_004_task_state) {
 TEST_IMPL(examples_001_thread_pool) {
   run_example("001_thread_pool");
   ASSERT_EQ(0, run.status);
-  ASSERT_NOT_NULL(find_line(run.out, " Langzi - Never Setter 永不将就 - 致力于Python开发网络安全工具"));
+  ASSERT_NOT_NULL(
+      find_line(run.out, " Langzi - Never Setter 永不将就 - 致力于Python开发网络安全工具"));
   ASSERT_TOOK(number_after("ThreadPoolExecutor(5): ", 0), 2.0);
   ASSERT_TOOK(number_after("ThreadPoolExecutor(10): ", 0), 1.0);
   return 0;

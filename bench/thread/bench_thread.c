@@ -112,8 +112,8 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     weft_task_fn fn;
-  } modes[] = {{"executor-seq", bench_seq}, {"executor-par", bench_par},
-               {"threadsafe", bench_threadsafe}};
+  } modes[] = {
+      {"executor-seq", bench_seq}, {"executor-par", bench_par}, {"threadsafe", bench_threadsafe}};
 
   if (argc != 3) {
     fprintf(stderr, "usage: weft-bench-thread executor-seq|executor-par|threadsafe N\n");

@@ -27,22 +27,22 @@ extern int weft_test_torture;
 
 /* Any scalar (integer, floating, pointer) as a long double, for comparing
  * and printing operands of mixed types exactly. */
-#define WEFT_TEST_IS_FLOAT_(x)                                   \
-  (__builtin_types_compatible_p(__typeof__(x), float) ||         \
-   __builtin_types_compatible_p(__typeof__(x), double) ||        \
+#define WEFT_TEST_IS_FLOAT_(x)                            \
+  (__builtin_types_compatible_p(__typeof__(x), float) ||  \
+   __builtin_types_compatible_p(__typeof__(x), double) || \
    __builtin_types_compatible_p(__typeof__(x), long double))
 #define WEFT_TEST_LD_(x) \
   ((long double)__builtin_choose_expr(WEFT_TEST_IS_FLOAT_(x), (x), (intmax_t)(uintptr_t)(x)))
 
 /* A failed assertion that a failing allocation explains is not a test
  * failure under torture: the error reached the caller as a code. */
-#define WEFT_TEST_FAIL_(file, line, expr, a, b)                                         \
-  do {                                                                                 \
-    if (weft_test_torture && ((a) == -ENOMEM || (b) == -ENOMEM))                        \
-      weft_test_enomem_exit();                                                         \
+#define WEFT_TEST_FAIL_(file, line, expr, a, b)                                           \
+  do {                                                                                    \
+    if (weft_test_torture && ((a) == -ENOMEM || (b) == -ENOMEM))                          \
+      weft_test_enomem_exit();                                                            \
     fprintf(stderr, "%s:%d: assertion failed: %s (%.17Lg vs %.17Lg)\n", file, line, expr, \
-            (long double)(a), (long double)(b));                                       \
-    abort();                                                                           \
+            (long double)(a), (long double)(b));                                          \
+    abort();                                                                              \
   } while (0)
 
 #define ASSERT(expr)                                                               \
