@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -15,6 +16,15 @@
 #include "list.h"
 
 #define WEFT__UNUSED(x) ((void)(x))
+#if defined(__x86_64__) || defined(__i386__)
+#define WEFT__CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define WEFT__CPU_RELAX() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define WEFT__CPU_RELAX() ((void)0)
+#endif
+/* Spinning for another thread only helps when it can run meanwhile. */
+int weft__can_spin(void);
 #define WEFT__LIKELY(x) __builtin_expect(!!(x), 1)
 #define WEFT__UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -340,6 +350,13 @@ struct weft_loop {
   weft__ts_call *ts_spare;
   size_t ts_spare_cap;
   weft__ts_node *ts_nodes, **ts_nodes_tail;
+  /* Spin-then-block hand-off with other threads: while replies are expected
+   * (executor jobs in flight), the loop spins briefly before blocking in the
+   * poll, and posters skip the eventfd write while it spins. */
+  atomic_int ts_posted; /* something was queued since the last flush */
+  atomic_int ts_spinning;
+  size_t ts_expected;  /* loop thread only: replies in flight */
+  uint8_t ts_can_spin; /* more than one CPU to run on */
   /* debug: freed tasks kept to catch double release */
   weft__list quarantine;
   /* Finished task structs kept for reuse (linked through run.next). */

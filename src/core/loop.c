@@ -9,6 +9,7 @@
  * while I/O and timers are still never starved.
  */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,6 +122,24 @@ static void wake_timer_cb(uv_timer_t *t) {
   uv_stop(t->loop);
 }
 
+/* Replies from other threads are expected: wait for one a little while
+ * before blocking in the poll (a futex/eventfd round trip costs several
+ * microseconds). Returns 1 if something was posted. */
+#define TS_SPIN_NS 50000
+
+static int ts_spin(weft_loop *loop, uint64_t start) {
+  int got = 0;
+
+  atomic_store(&loop->ts_spinning, 1);
+  for (unsigned i = 1; !(got = atomic_load(&loop->ts_posted)); i++) {
+    if ((i & 63) == 0 && weft__now() - start > TS_SPIN_NS)
+      break;
+    WEFT__CPU_RELAX();
+  }
+  atomic_store(&loop->ts_spinning, 0);
+  return got || atomic_load(&loop->ts_posted);
+}
+
 static void poll_blocking(weft_loop *loop) {
   uint64_t now = weft__now();
 
@@ -138,6 +157,10 @@ static void poll_blocking(weft_loop *loop) {
     }
   } else if (uv_is_active((uv_handle_t *)&loop->wake_timer)) {
     uv_timer_stop(&loop->wake_timer);
+  }
+  if (loop->ts_expected && loop->ts_can_spin && ts_spin(loop, now)) {
+    weft__loop_flush_threadsafe(loop);
+    return;
   }
   uv_run(&loop->uv, UV_RUN_ONCE);
   loop->last_poll = weft__now();
@@ -294,6 +317,7 @@ int weft_loop_new(weft_loop **out) {
   uv_unref((uv_handle_t *)&loop->async);
   pthread_mutex_init(&loop->ts_lock, NULL);
   loop->ts_nodes_tail = &loop->ts_nodes;
+  loop->ts_can_spin = (uint8_t)weft__can_spin();
   loop->ready_tail = &loop->ready_head;
   loop->poll_interval_ns = 50000;
   weft__list_init(&loop->tasks);
@@ -574,6 +598,7 @@ void weft__loop_flush_threadsafe(weft_loop *loop) {
   weft__ts_node *nodes;
   size_t n, cap;
 
+  atomic_store(&loop->ts_posted, 0);
   pthread_mutex_lock(&loop->ts_lock);
   nodes = loop->ts_nodes;
   loop->ts_nodes = NULL;
@@ -598,6 +623,23 @@ void weft__loop_flush_threadsafe(weft_loop *loop) {
   pthread_mutex_unlock(&loop->ts_lock);
 }
 
+/* Tell the loop something was queued. A spinning loop sees ts_posted; the
+ * seq_cst pair (ts_posted, ts_spinning) guarantees that a loop which stops
+ * spinning either sees the flag or is woken by the eventfd. */
+int weft__can_spin(void) {
+  cpu_set_t set;
+
+  if (sched_getaffinity(0, sizeof(set), &set) != 0)
+    return 0;
+  return CPU_COUNT(&set) > 1;
+}
+
+static void ts_notify(weft_loop *loop) {
+  atomic_store(&loop->ts_posted, 1);
+  if (!atomic_load(&loop->ts_spinning))
+    uv_async_send(&loop->async);
+}
+
 int weft__post_threadsafe(weft_loop *loop, weft__ts_node *node) {
   if (!loop || loop->closed)
     return -EINVAL;
@@ -606,7 +648,7 @@ int weft__post_threadsafe(weft_loop *loop, weft__ts_node *node) {
   *loop->ts_nodes_tail = node;
   loop->ts_nodes_tail = &node->next;
   pthread_mutex_unlock(&loop->ts_lock);
-  uv_async_send(&loop->async);
+  ts_notify(loop);
   return 0;
 }
 
@@ -632,6 +674,6 @@ int weft_call_soon_threadsafe(weft_loop *loop, weft_callback cb, void *arg) {
 out:
   pthread_mutex_unlock(&loop->ts_lock);
   if (rc == 0)
-    uv_async_send(&loop->async);
+    ts_notify(loop);
   return rc;
 }

@@ -34,6 +34,9 @@ typedef struct job {
 
 struct weft_executor {
   pthread_mutex_t lock;
+  atomic_size_t queued; /* jobs in the queue, read without the lock */
+  atomic_int spinners;  /* workers spinning for the next job */
+  int can_spin;
   pthread_cond_t cond;
   weft__list queue;
   pthread_t *threads;
@@ -74,6 +77,7 @@ int weft_executor_new(weft_executor **out, size_t max_workers) {
     return -ENOMEM;
   }
   pthread_mutex_init(&ex->lock, NULL);
+  ex->can_spin = weft__can_spin();
   pthread_cond_init(&ex->cond, NULL);
   weft__list_init(&ex->queue);
   atomic_init(&ex->refs, 1);
@@ -86,6 +90,7 @@ int weft_executor_new(weft_executor **out, size_t max_workers) {
 static void job_fut_done(weft_future *f, void *arg);
 
 static void job_free(job *j) {
+  j->loop->ts_expected--; /* on the loop thread */
   weft_free(j->fail.message);
   weft_future_release(j->fut);
   executor_unref(j->ex);
@@ -120,6 +125,7 @@ static void job_fut_done(weft_future *f, void *arg) {
   pthread_mutex_lock(&j->ex->lock);
   if (j->state == JOB_QUEUED) {
     weft__list_remove(&j->link);
+    atomic_fetch_sub(&j->ex->queued, 1);
     j->state = JOB_REMOVED;
     removed = 1;
   }
@@ -144,11 +150,32 @@ static void job_run(job *j) {
   }
 }
 
+/* After a job, look for the next one a little while before sleeping: a
+ * condition-variable wake-up costs several microseconds. */
+#define WORKER_SPIN_NS 50000
+
+static void worker_spin(weft_executor *ex) {
+  uint64_t start = weft__now();
+
+  atomic_fetch_add(&ex->spinners, 1);
+  for (unsigned i = 1; !atomic_load(&ex->queued); i++) {
+    if ((i & 63) == 0 && weft__now() - start > WORKER_SPIN_NS)
+      break;
+    WEFT__CPU_RELAX();
+  }
+  atomic_fetch_sub(&ex->spinners, 1);
+}
+
 static void *worker_main(void *arg) {
   weft_executor *ex = arg;
 
   pthread_mutex_lock(&ex->lock);
   for (;;) {
+    if (weft__list_empty(&ex->queue) && !ex->shutdown && ex->can_spin) {
+      pthread_mutex_unlock(&ex->lock);
+      worker_spin(ex);
+      pthread_mutex_lock(&ex->lock);
+    }
     while (weft__list_empty(&ex->queue) && !ex->shutdown) {
       ex->idle++;
       pthread_cond_wait(&ex->cond, &ex->lock);
@@ -160,6 +187,7 @@ static void *worker_main(void *arg) {
       break;
     job *j = weft__container_of(ex->queue.next, job, link);
     weft__list_remove(&j->link);
+    atomic_fetch_sub(&ex->queued, 1);
     j->state = JOB_RUNNING;
     pthread_mutex_unlock(&ex->lock);
     job_run(j);
@@ -174,6 +202,8 @@ static void *worker_main(void *arg) {
 static int executor_kick(weft_executor *ex) {
   int rc;
 
+  if (atomic_load(&ex->spinners) > 0)
+    return 0; /* a spinning worker will take it */
   if (ex->idle > ex->signaled || ex->nthreads == ex->max_workers) {
     if (ex->idle > ex->signaled)
       ex->signaled++;
@@ -222,6 +252,7 @@ static int job_new(weft_executor *ex, weft_loop *loop, weft_job_fn fn, void *arg
   j->loop = loop;
   j->result_free = opts ? opts->result_free : NULL;
   atomic_fetch_add(&ex->refs, 1);
+  loop->ts_expected++; /* its completion will be posted back */
   *out = j;
   return 0;
 }
@@ -242,8 +273,11 @@ int weft_executor_submit(weft_executor *ex, weft_job_fn fn, void *arg, const wef
   rc = -ESHUTDOWN;
   if (!ex->shutdown) {
     weft__list_insert_tail(&ex->queue, &j->link);
-    if ((rc = executor_kick(ex)) != 0)
+    atomic_fetch_add(&ex->queued, 1);
+    if ((rc = executor_kick(ex)) != 0) {
       weft__list_remove(&j->link);
+      atomic_fetch_sub(&ex->queued, 1);
+    }
   }
   pthread_mutex_unlock(&ex->lock);
   if (rc) {
@@ -281,6 +315,7 @@ static void cancel_queued(weft_executor *ex, weft__list *out) {
   while (!weft__list_empty(&ex->queue)) {
     job *j = weft__container_of(ex->queue.next, job, link);
     weft__list_remove(&j->link);
+    atomic_fetch_sub(&ex->queued, 1);
     j->state = JOB_REMOVED;
     weft__list_insert_tail(out, &j->link);
   }
