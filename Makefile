@@ -7,8 +7,8 @@ CMAKE_FLAGS  ?=
 PREFIX       ?= /usr/local
 TESTS        ?=
 
-.PHONY: all deps build test demo test-asan test-valgrind test-ucontext torture \
-        bench bench-core bench-sync install format format-check clean
+.PHONY: all deps build test demo test-asan test-tsan test-valgrind test-ucontext torture \
+        bench bench-core bench-sync bench-thread install format format-check clean
 
 all: build
 
@@ -36,6 +36,16 @@ test-asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  WEFT_TEST_TIMEOUT=60 $(BUILD_ASAN)/tests/weft-tests $(TESTS)
 
+# ThreadSanitizer on the tests that cross threads (executors, bridges,
+# janus queue, call_soon_threadsafe); the core annotates its fibers for TSan.
+BUILD_TSAN   ?= build-tsan
+TSAN_TESTS   ?= executor* thread* tsqueue* threadsafe*
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=thread \
+	  -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)
+	@$(MAKE) --no-print-directory -C $(BUILD_TSAN) -j$(JOBS)
+	@TSAN_OPTIONS=halt_on_error=1 WEFT_TEST_TIMEOUT=60 $(BUILD_TSAN)/tests/weft-tests $(or $(TESTS),$(TSAN_TESTS))
+
 # The portable ucontext context switch, built and tested on this machine too.
 test-ucontext: deps
 	cmake -S . -B $(BUILD_UCTX) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_CTX=ucontext \
@@ -51,7 +61,11 @@ test-valgrind: deps build
 torture: deps build
 	@WEFT_TEST_TIMEOUT=30 $(BUILD)/tests/weft-tests --torture $(or $(TESTS),$(shell cat tests/torture-list))
 
-bench: bench-core bench-sync
+bench: bench-core bench-sync bench-thread
+
+bench-thread: build
+	@scripts/bootstrap-deps bench
+	@bench/thread/run $(BUILD)
 
 bench-core: build
 	@scripts/bootstrap-deps bench
@@ -71,4 +85,4 @@ format-check:
 	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_UCTX)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_UCTX) $(BUILD_TSAN)

@@ -40,6 +40,7 @@ typedef struct weft__stack {
   char *lo;       /* lowest usable byte */
   size_t size;    /* usable bytes */
   uint8_t guard;  /* 1: a PROT_NONE page sits below lo */
+  void *tsan_fiber; /* ThreadSanitizer's fiber for this stack (TSan builds) */
   unsigned vg_id; /* Valgrind stack id */
   struct weft__slab *slab;
   struct weft__stack *next_free;
@@ -326,6 +327,7 @@ struct weft_loop {
   weft_task *current;
   weft__ctx sched_ctx;
   const void *sched_stack_lo; /* the loop thread's stack, for ASan */
+  void *sched_tsan_fiber;     /* the loop thread's own fiber, for TSan */
   size_t sched_stack_size;
   weft__list tasks;
   size_t ntasks;
@@ -390,6 +392,48 @@ void weft__loop_flush_threadsafe(weft_loop *loop);
  * is closed. */
 int weft__post_threadsafe(weft_loop *loop, weft__ts_node *node);
 void weft__debug_slow(weft_loop *loop, const char *kind, const char *name, uint64_t ns);
+
+/* ---- TSan fiber annotations (no-ops without TSan) -------------------- */
+#if defined(__SANITIZE_THREAD__)
+#define WEFT__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WEFT__TSAN 1
+#endif
+#endif
+
+#ifdef WEFT__TSAN
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+static inline void *weft__tsan_current(void) {
+  return __tsan_get_current_fiber();
+}
+static inline void *weft__tsan_create(void) {
+  return __tsan_create_fiber(0);
+}
+static inline void weft__tsan_destroy(void *fiber) {
+  __tsan_destroy_fiber(fiber);
+}
+/* Call right before the context switch to the stack that fiber belongs to. */
+static inline void weft__tsan_switch(void *fiber) {
+  __tsan_switch_to_fiber(fiber, 0);
+}
+#else
+static inline void *weft__tsan_current(void) {
+  return NULL;
+}
+static inline void *weft__tsan_create(void) {
+  return NULL;
+}
+static inline void weft__tsan_destroy(void *fiber) {
+  (void)fiber;
+}
+static inline void weft__tsan_switch(void *fiber) {
+  (void)fiber;
+}
+#endif
 
 /* ---- ASan fiber annotations (no-ops without ASan) -------------------- */
 #if defined(__SANITIZE_ADDRESS__)

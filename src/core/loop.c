@@ -218,6 +218,7 @@ static int loop_enter(weft_loop *loop) {
   loop->thread = pthread_self();
   tls_running = loop;
   uv_ref((uv_handle_t *)&loop->async); /* threadsafe calls can wake a running loop */
+  loop->sched_tsan_fiber = weft__tsan_current();
   weft__stack_install_overflow_handler();
   return 0;
 }

@@ -89,6 +89,7 @@ static weft__stack *stack_place(char *lo, size_t bytes, uint8_t guard, weft__sla
 #ifdef WEFT__HAVE_VALGRIND
   s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->lo + s->size);
 #endif
+  s->tsan_fiber = weft__tsan_create();
   return s;
 }
 
@@ -201,6 +202,7 @@ static void stack_unmap(weft__stack *s) {
 #ifdef WEFT__HAVE_VALGRIND
   VALGRIND_STACK_DEREGISTER(s->vg_id);
 #endif
+  weft__tsan_destroy(s->tsan_fiber);
   if (s->slab) {
     slab_put(s);
     return;
@@ -256,6 +258,7 @@ void weft__stack_overflowed(weft_task *t) {
 
   loop->stack_overflow = 1;
   weft__fiber_start(NULL, loop->sched_stack_lo, loop->sched_stack_size);
+  weft__tsan_switch(loop->sched_tsan_fiber);
   weft__ctx_switch(&t->ctx, &loop->sched_ctx);
   abort(); /* not reached: the scheduler reports and aborts */
 }

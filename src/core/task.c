@@ -58,9 +58,11 @@ void weft__switch_to_sched(weft_task *t, int dying) {
   if (next) {
     loop->current = next;
     weft__fiber_start(&t->asan_fake, next->cur_stack->lo, next->cur_stack->size);
+    weft__tsan_switch(next->cur_stack->tsan_fiber);
     weft__ctx_switch(&t->ctx, &next->ctx);
   } else {
     weft__fiber_start(dying ? NULL : &t->asan_fake, loop->sched_stack_lo, loop->sched_stack_size);
+    weft__tsan_switch(loop->sched_tsan_fiber);
     weft__ctx_switch(&t->ctx, &loop->sched_ctx);
   }
   weft__fiber_finish(t->asan_fake, NULL, NULL);
@@ -133,6 +135,7 @@ void weft__task_run(weft_loop *loop, weft_task *t) {
     t0 = weft__now();
   loop->current = t;
   weft__fiber_start(&fake, t->cur_stack->lo, t->cur_stack->size);
+  weft__tsan_switch(t->cur_stack->tsan_fiber);
   weft__ctx_switch(&loop->sched_ctx, &t->ctx);
   weft__fiber_finish(fake, NULL, NULL);
   if (WEFT__UNLIKELY(loop->stack_overflow))

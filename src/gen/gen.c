@@ -53,6 +53,7 @@ struct weft_gen {
   weft_gen *outer;           /* plain code: the generator around this one */
   void *body_fake, *caller_fake;
   const void *caller_lo; /* the caller's stack, for ASan */
+  void *caller_tsan_fiber; /* the caller's fiber, for TSan */
   size_t caller_size;
   char *name;
 };
@@ -121,6 +122,7 @@ static void gen_switch_out(weft_gen *g, int dying) {
   if (g->task)
     weft__stack_check(g->task, g->stack);
   weft__fiber_start(dying ? NULL : &g->body_fake, g->caller_lo, g->caller_size);
+  weft__tsan_switch(g->caller_tsan_fiber);
   weft__ctx_switch(&g->ctx, &g->caller_ctx);
   weft__fiber_finish(g->body_fake, &g->caller_lo, &g->caller_size);
 }
@@ -192,6 +194,8 @@ static inline __attribute__((always_inline)) int gen_resume(weft_gen *g, int cod
     plain_current = g;
   }
   weft__fiber_start(&g->caller_fake, g->stack->lo, g->stack->size);
+  g->caller_tsan_fiber = weft__tsan_current();
+  weft__tsan_switch(g->stack->tsan_fiber);
   weft__ctx_switch(&g->caller_ctx, &g->ctx);
   weft__fiber_finish(g->caller_fake, NULL, NULL);
   /* The body ran as t (a suspension inside it parks and resumes t), so t

@@ -12,7 +12,7 @@ long weft_test_alloc_count;
 static atomic_long live;
 
 static int should_fail(void) {
-  long n = ++weft_test_alloc_count;
+  long n = __atomic_add_fetch(&weft_test_alloc_count, 1, __ATOMIC_RELAXED);
 
   if (!weft_test_alloc_fail_at)
     return 0;
