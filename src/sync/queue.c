@@ -120,25 +120,23 @@ static size_t ent_size(const weft__queue *q) {
 }
 
 /* Double the buffer (rings stay a power of two and are unwrapped). */
+/* Double the ring in place (realloc extends large blocks without copying
+ * them); the wrapped-around prefix, if any, moves to just after the old
+ * end, so the items stay contiguous from head. */
 static int buf_grow(weft__queue *q) {
-  size_t ncap = q->cap ? q->cap * 2 : 8;
-  size_t first;
+  size_t ncap = q->cap ? q->cap * 2 : 8, es = ent_size(q), wrap;
   char *nbuf;
 
-  if (ncap > SIZE_MAX / ent_size(q))
+  if (ncap > SIZE_MAX / es)
     return -ENOMEM;
-  nbuf = weft_malloc(ncap * ent_size(q));
+  nbuf = weft_realloc(q->buf, ncap * es);
   if (!nbuf)
     return -ENOMEM;
-  first = q->cap - q->head < q->len ? q->cap - q->head : q->len;
-  if (q->len) {
-    memcpy(nbuf, (char *)q->buf + q->head * ent_size(q), first * ent_size(q));
-    memcpy(nbuf + first * ent_size(q), q->buf, (q->len - first) * ent_size(q));
-  }
-  weft_free(q->buf);
+  wrap = q->head + q->len > q->cap ? q->head + q->len - q->cap : 0;
+  if (wrap)
+    memcpy(nbuf + q->cap * es, nbuf, wrap * es);
   q->buf = nbuf;
   q->cap = ncap;
-  q->head = 0;
   return 0;
 }
 
