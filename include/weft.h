@@ -7,5 +7,6 @@
 #include "weft/gen.h"
 #include "weft/sync.h"
 #include "weft/queue.h"
+#include "weft/process.h"
 
 #endif /* WEFT_H */

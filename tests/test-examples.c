@@ -316,3 +316,21 @@ TEST_IMPL(examples_001_janus) {
   EXPECT_IN_ORDER("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
   return 0;
 }
+
+TEST_IMPL(examples_001_process_pool) {
+  run_example("001_process_pool");
+  ASSERT_EQ(0, run.status);
+  /* children print as they go: any order; the results come back in order */
+  for (int i = 1; i <= 4; i++) {
+    char url[32];
+    snprintf(url, sizeof(url), "http://%d.com/a.jpg", i);
+    ASSERT_NOT_NULL(find_line(run.out, url));
+    snprintf(url, sizeof(url), "http://%d.com/b.jpg", i);
+    ASSERT_NOT_NULL(find_line(run.out, url));
+  }
+  ASSERT_NOT_NULL(find_line(
+      run.out, "[http://1.com/b.jpg, http://2.com/b.jpg, http://3.com/b.jpg, http://4.com/b.jpg]"));
+  ASSERT_NOT_NULL(find_line(run.out, "http://www.langzi.fun:200"));
+  ASSERT_NOT_NULL(strstr(run.out, "Cost time: "));
+  return 0;
+}

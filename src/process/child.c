@@ -30,8 +30,7 @@ typedef struct citem {
 } citem;
 
 static void check_idle(cstate *cs) {
-  if (cs->eof && cs->running == 0 && cs->ch.writes == 0 && cs->idle &&
-      !weft_future_done(cs->idle))
+  if (cs->eof && cs->running == 0 && cs->ch.writes == 0 && cs->idle && !weft_future_done(cs->idle))
     weft_future_set_result(cs->idle, NULL);
 }
 
@@ -41,12 +40,21 @@ static void *item_main(void *arg) {
   return it->fn(&it->arg, &it->out);
 }
 
+/* A result that cannot be sent would leave the parent waiting forever:
+ * exit instead, so it fails the items this child had in flight. */
+static void send_or_exit(cstate *cs, const weft__pframe *h, const void *data, void *owned) {
+  if (weft__chan_send(&cs->ch, h, data, owned) != 0) {
+    fflush(NULL);
+    _exit(WEFT__CHILD_FAILED);
+  }
+}
+
 static void send_error(cstate *cs, uint64_t id, int code, const char *msg) {
   char *copy = weft_strdup(msg ? msg : weft_strerror(code));
   weft__pframe h = {.kind = WEFT__PF_ERROR, .code = code, .id = id};
 
   h.len = copy ? strlen(copy) : 0;
-  weft__chan_send(&cs->ch, &h, copy, copy);
+  send_or_exit(cs, &h, copy, copy);
 }
 
 static void item_done(weft_task *t, void *arg) {
@@ -60,7 +68,7 @@ static void item_done(weft_task *t, void *arg) {
     weft_buf_free(&it->out);
   } else {
     h.len = it->out.len;
-    weft__chan_send(&cs->ch, &h, it->out.data, it->out.data);
+    send_or_exit(cs, &h, it->out.data, it->out.data);
   }
   weft_buf_free(&it->arg);
   weft_free(it);
@@ -164,10 +172,10 @@ void weft__child_run(int fd, const weft_pool_opts *opts) {
   cstate cs = {.fd = fd, .opts = opts};
   pthread_t th;
   void *ret = NULL;
-  int status = 70; /* EX_SOFTWARE: the worker could not run */
+  int status = WEFT__CHILD_FAILED;
 
   if (pthread_create(&th, NULL, child_thread, &cs) == 0 && pthread_join(th, &ret) == 0)
-    status = ret ? 70 : 0;
+    status = ret ? WEFT__CHILD_FAILED : 0;
   fflush(NULL);
   _exit(status);
 }

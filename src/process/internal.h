@@ -49,6 +49,10 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
 /* Free the read buffer (after the pipe is closed). */
 void weft__chan_dispose(weft__chan *ch);
 
+/* The exit status of a child that could not set itself up or could not
+ * send a result (EX_SOFTWARE). */
+#define WEFT__CHILD_FAILED 70
+
 /* In a freshly forked child: run the worker loop on fd, then exit. */
 void weft__child_run(int fd, const weft_pool_opts *opts) __attribute__((noreturn));
 

@@ -59,7 +59,7 @@ static void pool_maybe_free(weft_pool *p) {
 /* ---- batches ---------------------------------------------------------- */
 
 static void batch_free(weft__pbatch *b) {
-  for (size_t i = 0; i < b->n; i++) {
+  for (size_t i = 0; b->jobs && i < b->n; i++) {
     weft_buf_free(&b->jobs[i].arg);
     weft_pool_result_clear(&b->jobs[i].res);
   }
@@ -262,8 +262,7 @@ static void child_finish(weft__pchild *c) {
   if (!p->closed && !p->single && !p->freeing)
     rc = child_spawn(p, c->slot);
   if (rc || (p->alive == 0 && !p->freeing))
-    fail_list(&p->pending, rc ? rc : WEFT_POOL_WORKER_DIED,
-              rc ? "could not start a worker" : msg);
+    fail_list(&p->pending, rc ? rc : WEFT_POOL_WORKER_DIED, rc ? "could not start a worker" : msg);
   pool_pump(p);
   pool_notify(p);
 }
@@ -315,7 +314,7 @@ static void __attribute__((noreturn)) child_enter(weft_pool *p, int fd) {
     weft__pchild *c = p->children[i];
     uv_os_fd_t ofd;
 
-    if (c && uv_fileno((uv_handle_t *)&c->ch.pipe, &ofd) == 0)
+    if (c && c->pool && uv_fileno((uv_handle_t *)&c->ch.pipe, &ofd) == 0)
       close(ofd);
   }
   weft__child_run(fd, &p->opts);
@@ -332,6 +331,9 @@ static int child_spawn(weft_pool *p, size_t slot) {
     return -errno;
   }
   fflush(NULL); /* else the child's exit would write buffered output twice */
+  /* Slot it before forking: in the child, c is then reachable from the
+   * pool, not only from a coroutine stack that leak checkers do not scan. */
+  p->children[slot] = c;
   if ((c->pid = fork()) == 0) {
     close(sv[0]);
     child_enter(p, sv[1]);
@@ -339,6 +341,7 @@ static int child_spawn(weft_pool *p, size_t slot) {
   rc = c->pid < 0 ? -errno : 0;
   close(sv[1]);
   if (rc) {
+    p->children[slot] = NULL;
     close(sv[0]);
     weft_free(c);
     return rc;
@@ -350,7 +353,6 @@ static int child_spawn(weft_pool *p, size_t slot) {
   c->ch.on_frame = child_on_frame;
   c->ch.on_eof = child_on_eof;
   rc = weft__chan_open(&c->ch, weft_loop_uv(p->loop), sv[0]);
-  p->children[slot] = c;
   p->alive++;
   p->handles++;
   if (rc) { /* the handle is initialised: it is closed through child_finish */
