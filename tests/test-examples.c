@@ -334,3 +334,13 @@ TEST_IMPL(examples_001_process_pool) {
   ASSERT_NOT_NULL(strstr(run.out, "Cost time: "));
   return 0;
 }
+
+TEST_IMPL(examples_001_primes_pool) {
+  run_example("001_primes_pool");
+  ASSERT_EQ(0, run.status);
+  ASSERT_TOOK(number_after("ProcessPool(5): ", 0), 2.0);
+  ASSERT_NOT_NULL(strstr(run.out, "primes below 2000000: 148933 with 1 process"));
+  ASSERT_NOT_NULL(strstr(run.out, "primes below 2000000: 148933 with "));
+  ASSERT_NOT_NULL(strstr(run.out, "speed-up: "));
+  return 0;
+}
