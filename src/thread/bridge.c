@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
+#include "thread/internal.h"
 #include "weft/thread.h"
 
 struct weft_tsfuture {
@@ -140,28 +140,15 @@ int weft_tsfuture_cancel(weft_tsfuture *f) {
   return 1;
 }
 
-static void deadline_after(double timeout, struct timespec *ts) {
-  clock_gettime(CLOCK_REALTIME, ts);
-  ts->tv_sec += (time_t)timeout;
-  ts->tv_nsec += (long)((timeout - floor(timeout)) * 1e9);
-  if (ts->tv_nsec >= 1000000000L) {
-    ts->tv_sec++;
-    ts->tv_nsec -= 1000000000L;
-  }
-}
-
 int weft_tsfuture_wait(weft_tsfuture *f, double timeout, void **result) {
   struct timespec ts;
   int rc = 0;
 
-  if (!f || isnan(timeout) || timeout < 0)
+  if (!f || weft__thread_deadline(timeout, &ts) != 0)
     return -EINVAL;
-  if (!isinf(timeout))
-    deadline_after(timeout, &ts);
   pthread_mutex_lock(&f->lock);
   while (!f->done && rc == 0)
-    rc = isinf(timeout) ? pthread_cond_wait(&f->cond, &f->lock)
-                        : pthread_cond_timedwait(&f->cond, &f->lock, &ts);
+    rc = weft__thread_wait(&f->cond, &f->lock, timeout, &ts);
   if (f->done) {
     rc = f->code;
     if (rc == 0 && result)

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
+#include "thread/internal.h"
 #include "weft/thread.h"
 
 typedef struct tsq_waiter {
@@ -173,38 +173,16 @@ int weft_tsqueue_get_nowait(weft_tsqueue *q, void **item) {
 
 /* ---- thread side ---------------------------------------------------- */
 
-static int timed_wait(pthread_cond_t *c, pthread_mutex_t *m, double timeout,
-                      const struct timespec *ts) {
-  if (isinf(timeout))
-    return pthread_cond_wait(c, m);
-  return pthread_cond_timedwait(c, m, ts);
-}
-
-static int deadline(double timeout, struct timespec *ts) {
-  if (isnan(timeout) || timeout < 0)
-    return -EINVAL;
-  if (isinf(timeout))
-    return 0;
-  clock_gettime(CLOCK_REALTIME, ts);
-  ts->tv_sec += (time_t)timeout;
-  ts->tv_nsec += (long)((timeout - floor(timeout)) * 1e9);
-  if (ts->tv_nsec >= 1000000000L) {
-    ts->tv_sec++;
-    ts->tv_nsec -= 1000000000L;
-  }
-  return 0;
-}
-
 int weft_tsqueue_sync_put(weft_tsqueue *q, void *item, double timeout) {
   struct timespec ts;
-  int rc = deadline(timeout, &ts);
+  int rc = weft__thread_deadline(timeout, &ts);
 
   if (rc)
     return rc;
   pthread_mutex_lock(&q->lock);
   while ((rc = put_locked(q, item)) == -EAGAIN) {
     q->sync_putters++;
-    int w = timed_wait(&q->not_full, &q->lock, timeout, &ts);
+    int w = weft__thread_wait(&q->not_full, &q->lock, timeout, &ts);
     q->sync_putters--;
     if (w == ETIMEDOUT) {
       rc = put_locked(q, item);
@@ -218,14 +196,14 @@ int weft_tsqueue_sync_put(weft_tsqueue *q, void *item, double timeout) {
 
 int weft_tsqueue_sync_get(weft_tsqueue *q, void **item, double timeout) {
   struct timespec ts;
-  int rc = deadline(timeout, &ts), w = 0;
+  int rc = weft__thread_deadline(timeout, &ts), w = 0;
 
   if (rc)
     return rc;
   pthread_mutex_lock(&q->lock);
   while (!q->len && !q->closed && w != ETIMEDOUT) {
     q->sync_getters++;
-    w = timed_wait(&q->not_empty, &q->lock, timeout, &ts);
+    w = weft__thread_wait(&q->not_empty, &q->lock, timeout, &ts);
     q->sync_getters--;
   }
   if (q->len)
@@ -238,13 +216,13 @@ int weft_tsqueue_sync_get(weft_tsqueue *q, void **item, double timeout) {
 
 int weft_tsqueue_sync_join(weft_tsqueue *q, double timeout) {
   struct timespec ts;
-  int rc = deadline(timeout, &ts), w = 0;
+  int rc = weft__thread_deadline(timeout, &ts), w = 0;
 
   if (rc)
     return rc;
   pthread_mutex_lock(&q->lock);
   while (q->unfinished && w != ETIMEDOUT)
-    w = timed_wait(&q->all_done, &q->lock, timeout, &ts);
+    w = weft__thread_wait(&q->all_done, &q->lock, timeout, &ts);
   rc = q->unfinished ? -ETIMEDOUT : 0;
   pthread_mutex_unlock(&q->lock);
   return rc;
