@@ -37,11 +37,11 @@ void weft__alloc_lock(void); /* a loop exists: the allocator is fixed */
 
 /* ---- stacks (stack.c) ----------------------------------------------- */
 typedef struct weft__stack {
-  char *lo;       /* lowest usable byte */
-  size_t size;    /* usable bytes */
-  uint8_t guard;  /* 1: a PROT_NONE page sits below lo */
+  char *lo;         /* lowest usable byte */
+  size_t size;      /* usable bytes */
+  uint8_t guard;    /* 1: a PROT_NONE page sits below lo */
   void *tsan_fiber; /* ThreadSanitizer's fiber for this stack (TSan builds) */
-  unsigned vg_id; /* Valgrind stack id */
+  unsigned vg_id;   /* Valgrind stack id */
   struct weft__slab *slab;
   struct weft__stack *next_free;
 } weft__stack;

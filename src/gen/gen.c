@@ -52,7 +52,7 @@ struct weft_gen {
   weft__stack *caller_stack; /* task->cur_stack to restore after the body */
   weft_gen *outer;           /* plain code: the generator around this one */
   void *body_fake, *caller_fake;
-  const void *caller_lo; /* the caller's stack, for ASan */
+  const void *caller_lo;   /* the caller's stack, for ASan */
   void *caller_tsan_fiber; /* the caller's fiber, for TSan */
   size_t caller_size;
   char *name;
