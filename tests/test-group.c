@@ -1,15 +1,8 @@
 /* TaskGroup: waits for all children; the first failure cancels the rest,
  * every error is kept, and the parent task itself is never cancelled. */
-#include "test.h"
+#include "tasks.h"
 
 #define TICK 0.01
-
-/* The loop's first timer allocates its timer heap: start one in the main
- * task, so that under --torture that failing allocation surfaces here as
- * -ENOMEM rather than as a child ending early. */
-static void timers_ready(void) {
-  ASSERT_OK(weft_sleep(1e-6));
-}
 
 /* arg: milliseconds to sleep; negative: sleep that long, then fail. */
 static void *child(void *arg) {

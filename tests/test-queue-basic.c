@@ -1,22 +1,7 @@
 /* Queues: order, bounds, suspension, task_done/join, shutdown, misuse. */
-#include "test.h"
+#include "tasks.h"
 
 static weft_queue q;
-
-static weft_task *spawn_named(weft_task_fn fn, void *arg, const char *name) {
-  weft_task *t = NULL;
-
-  ASSERT_OK(weft_spawn(&t, fn, arg, &(weft_spawn_opts){.name = name}));
-  return t;
-}
-
-static int await_rc(weft_task *t) {
-  void *res = (void *)(intptr_t)12345;
-
-  ASSERT_OK(weft_await(t, &res));
-  weft_task_release(t);
-  return (int)(intptr_t)res;
-}
 
 #define I(n) ((void *)(intptr_t)(n))
 

@@ -1,25 +1,10 @@
 /* Condition: notify(n), notify_all, wait_for, cancellation, shared locks. */
-#include "test.h"
+#include "tasks.h"
 
 static weft_cond cond = WEFT_COND_INIT;
 static char order[32];
 static int order_len;
 static int items;
-
-static weft_task *spawn_named(weft_task_fn fn, void *arg, const char *name) {
-  weft_task *t = NULL;
-
-  ASSERT_OK(weft_spawn(&t, fn, arg, &(weft_spawn_opts){.name = name}));
-  return t;
-}
-
-static int await_rc(weft_task *t) {
-  void *res = (void *)(intptr_t)12345;
-
-  ASSERT_OK(weft_await(t, &res));
-  weft_task_release(t);
-  return (int)(intptr_t)res;
-}
 
 /* Wait once; the lock must be held again on return, whatever happened. */
 static void *waiter(void *arg) {

@@ -2,7 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "test.h"
+#include "tasks.h"
 
 static weft_lock lock = WEFT_LOCK_INIT;
 static char order[32];
@@ -13,22 +13,6 @@ static void *set_ran(void *arg) {
   (void)arg;
   ran = 1;
   return NULL;
-}
-
-static weft_task *spawn_named(weft_task_fn fn, void *arg, const char *name) {
-  weft_task *t = NULL;
-
-  ASSERT_OK(weft_spawn(&t, fn, arg, &(weft_spawn_opts){.name = name}));
-  return t;
-}
-
-/* Await t and return what its body returned (an int status). */
-static int await_rc(weft_task *t) {
-  void *res = (void *)(intptr_t)12345;
-
-  ASSERT_OK(weft_await(t, &res));
-  weft_task_release(t);
-  return (int)(intptr_t)res;
 }
 
 static void *lock_basic_main(void *arg) {

@@ -1,25 +1,10 @@
 /* Semaphore, BoundedSemaphore and Barrier. */
-#include "test.h"
+#include "tasks.h"
 
 static weft_sem sem = WEFT_SEM_INIT(2);
 static char order[32];
 static int order_len;
 static int ran;
-
-static weft_task *spawn_named(weft_task_fn fn, void *arg, const char *name) {
-  weft_task *t = NULL;
-
-  ASSERT_OK(weft_spawn(&t, fn, arg, &(weft_spawn_opts){.name = name}));
-  return t;
-}
-
-static int await_rc(weft_task *t) {
-  void *res = (void *)(intptr_t)12345;
-
-  ASSERT_OK(weft_await(t, &res));
-  weft_task_release(t);
-  return (int)(intptr_t)res;
-}
 
 static void *set_ran(void *arg) {
   (void)arg;

@@ -1,40 +1,7 @@
 /* weft_wait: ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, timeouts. */
-#include "test.h"
+#include "tasks.h"
 
 #define TICK 0.01
-
-/* The loop's first timer allocates its timer heap: start one in the main
- * task, so that under --torture that failing allocation surfaces here as
- * -ENOMEM rather than as a child ending early. */
-static void timers_ready(void) {
-  ASSERT_OK(weft_sleep(1e-6));
-}
-
-/* arg: milliseconds to sleep; negative: sleep that long, then fail. */
-static void *sleeper(void *arg) {
-  long ms = (long)arg;
-  int rc = weft_sleep((double)labs(ms) / 1000);
-
-  if (rc)
-    return weft_fail(rc, "interrupted");
-  if (ms < 0)
-    return weft_fail(-EDOM, "division by zero");
-  return arg;
-}
-
-static void spawn_all(weft_task **t, const long *ms, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    ASSERT_OK(weft_spawn(&t[i], sleeper, (void *)ms[i], NULL));
-}
-
-/* Cancel what is left, collect every outcome, release. */
-static void finish_all(weft_task **t, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    weft_task_cancel(t[i]);
-  ASSERT_OK(weft_gather(t, n, WEFT_RETURN_EXCEPTIONS, NULL, NULL));
-  for (size_t i = 0; i < n; i++)
-    weft_task_release(t[i]);
-}
 
 static void *all_main(void *arg) {
   static const long ms[] = {30, 10, -20};
