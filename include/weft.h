@@ -8,5 +8,9 @@
 #include "weft/sync.h"
 #include "weft/queue.h"
 #include "weft/process.h"
+#include "weft/net.h"
+#include "weft/dns.h"
+#include "weft/signal.h"
+#include "weft/fs.h"
 
 #endif /* WEFT_H */
