@@ -1,6 +1,8 @@
 /* Process pools: map, starmap, apply, streaming, payload sizes, crashes,
  * terminate, maxtasksperchild. */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -444,5 +446,56 @@ static void *timeout_main(void *arg) {
 
 TEST_IMPL(process_pool_caller_gives_up) {
   ASSERT_OK(weft_test_run(timeout_main, NULL, NULL));
+  return 0;
+}
+
+/* Other code in the process reaps every child it can: waitpid(-1). */
+static atomic_int reaper_stop;
+
+static void *reaper(void *arg) {
+  int st;
+
+  (void)arg;
+  while (!atomic_load(&reaper_stop)) {
+    if (waitpid(-1, &st, 0) < 0)
+      usleep(1000); /* no children right now */
+  }
+  return NULL;
+}
+
+static void *stolen_main(void *arg) {
+  weft_buf items[4] = {{"a", 1}, {"k", 1}, {"b", 1}, {"c", 1}};
+  weft_pool_result res[4];
+  weft_scope scope;
+  weft_pool *p;
+  pthread_t th;
+
+  (void)arg;
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 1, .childconcurrency = 2}));
+  ASSERT_OK(pthread_create(&th, NULL, reaper, NULL));
+  /* the pool must notice its children's deaths without their status */
+  ASSERT_OK(weft_timeout_enter(&scope, 8.0));
+  ASSERT_EQ(WEFT_POOL_WORKER_DIED, weft_pool_map(p, maybe_die, items, 4, res));
+  for (int i = 0; i < 2; i++) {
+    ASSERT_EQ(WEFT_POOL_WORKER_DIED, res[i].code);
+    ASSERT(strcmp(res[i].message, "worker 0 killed by signal 9") == 0 ||
+           strcmp(res[i].message, "worker 0 exited (its status was collected by other code)") == 0);
+  }
+  for (int i = 2; i < 4; i++)
+    ASSERT_EQ(0, res[i].code);
+  for (int i = 0; i < 4; i++)
+    weft_pool_result_clear(&res[i]);
+  ASSERT_OK(weft_pool_close(p));
+  ASSERT_OK(weft_pool_join(p));
+  ASSERT_OK(weft_timeout_leave(&scope));
+  ASSERT_EQ(0, weft_pool_processes(p));
+  weft_pool_free(p);
+  atomic_store(&reaper_stop, 1);
+  ASSERT_OK(pthread_join(th, NULL));
+  return NULL;
+}
+
+TEST_IMPL(process_pool_children_reaped_by_other_code) {
+  ASSERT_OK(weft_test_run(stolen_main, NULL, NULL));
   return 0;
 }

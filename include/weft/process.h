@@ -81,6 +81,10 @@ typedef struct weft_pool_opts {
   /* Run in each child, in a task on its loop, before any item. */
   void (*initializer)(void *arg);
   void *initarg;
+  /* Items sent to a child in one frame (multiprocessing's chunksize); a
+   * child has up to max(childconcurrency, 2 * chunksize) items in flight.
+   * 0: per map, ceil(items / (4 * processes)), as multiprocessing does. */
+  size_t chunksize;
 } weft_pool_opts;
 
 /*

@@ -12,17 +12,28 @@
 #include "core/internal.h"
 #include "weft/process.h"
 
-enum { WEFT__PF_ITEM = 1, WEFT__PF_RESULT = 2, WEFT__PF_ERROR = 3 };
+/* ITEMS frames go to a child, RESULTS frames come back. */
+enum { WEFT__PF_ITEMS = 1, WEFT__PF_RESULTS = 2 };
 
 /* Every frame: this header, then len payload bytes. Both ends are the same
  * program on the same machine, so native byte order is fine. */
 typedef struct weft__pframe {
   uint32_t kind;
-  int32_t code;
-  uint64_t id;
-  uint64_t fn; /* the worker function (ITEM): valid in a forked child */
+  uint32_t count; /* records in the payload */
   uint64_t len;
 } weft__pframe;
+
+/* A frame's payload is a run of records, each followed by len bytes: an
+ * item's argument (ITEMS) or a result or error message (RESULTS). */
+typedef struct weft__precord {
+  uint64_t id;
+  uint64_t len;
+  int64_t aux; /* ITEMS: the worker function (valid in a forked child);
+                * RESULTS: 0 or the item's error code */
+} weft__precord;
+
+/* A frame's payload stops growing past this (one record always fits). */
+#define WEFT__FRAME_CAP (256u * 1024u)
 
 typedef struct weft__chan weft__chan;
 /* payload points into the channel's buffer: valid during the call only. */
@@ -62,20 +73,25 @@ typedef struct weft__pbatch weft__pbatch;
 typedef struct weft__pchild weft__pchild;
 
 typedef struct weft__pjob {
-  weft__list link; /* pool->pending or child->inflight */
+  weft__list link; /* child->inflight, once sent */
   weft__pbatch *batch;
   uint64_t id;
-  weft_pool_fn fn;
-  weft_buf arg; /* owned copy until sent */
-  weft__pchild *child;
+  const char *data; /* the item's bytes, in the batch's arena */
+  size_t len;
+  weft__pchild *child; /* the child it was sent to, NULL while pending */
   int done;
-  weft_pool_result res;
+  weft_pool_result res; /* valid once done */
 } weft__pjob;
 
 struct weft__pbatch {
   weft_pool *pool;
   size_t n, ndone, ntaken, outstanding;
+  size_t chunk;     /* items per frame */
+  size_t next;      /* jobs[next..n) were not sent yet */
+  weft__list plink; /* in pool->pending while some were not sent */
+  weft_pool_fn fn;
   weft__pjob *jobs;
+  char *arena;   /* a copy of every item's bytes */
   size_t *order; /* indices in completion order */
   weft_future *wake;
   int abandoned;

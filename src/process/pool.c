@@ -15,6 +15,8 @@
 #include "process/internal.h"
 
 #define DEFAULT_CHILDCONCURRENCY 16
+/* A child's status when other code (a waitpid(-1) elsewhere) reaped it. */
+#define STATUS_UNKNOWN (-1)
 
 struct weft__pchild {
   weft_pool *pool;
@@ -33,6 +35,7 @@ struct weft_pool {
   weft__pchild **children;
   size_t nslots, alive;
   weft__list pending;
+  size_t npending;
   uv_signal_t sigchld;
   int closed, terminated, single, sig_closing, freeing;
   size_t handles; /* libuv handles not closed yet */
@@ -59,10 +62,10 @@ static void pool_maybe_free(weft_pool *p) {
 /* ---- batches ---------------------------------------------------------- */
 
 static void batch_free(weft__pbatch *b) {
-  for (size_t i = 0; b->jobs && i < b->n; i++) {
-    weft_buf_free(&b->jobs[i].arg);
-    weft_pool_result_clear(&b->jobs[i].res);
-  }
+  for (size_t i = 0; b->jobs && i < b->n; i++)
+    if (b->jobs[i].done)
+      weft_pool_result_clear(&b->jobs[i].res);
+  weft_free(b->arena);
   weft_free(b->jobs);
   weft_free(b->order);
   weft_free(b);
@@ -72,9 +75,8 @@ static void batch_free(weft__pbatch *b) {
 static void job_finish(weft__pjob *j, int code, weft_buf buf, char *message) {
   weft__pbatch *b = j->batch;
 
-  if (weft__list_linked(&j->link))
+  if (j->child)
     weft__list_remove(&j->link);
-  weft_buf_free(&j->arg);
   j->child = NULL;
   j->done = 1;
   j->res.buf = buf;
@@ -108,16 +110,39 @@ static void fail_list(weft__list *l, int code, const char *msg) {
     job_fail(weft__container_of(l->next, weft__pjob, link), code, "%s", msg);
 }
 
-static int batch_alloc(weft__pbatch **out, weft_pool *p, size_t n) {
+/* Finish the items of b never sent, with code and msg (none if NULL). */
+static void batch_drop_unsent(weft__pbatch *b, int code, const char *msg) {
+  size_t from = b->next;
+
+  if (from == b->n)
+    return;
+  weft__list_remove(&b->plink);
+  b->pool->npending -= b->n - from;
+  b->next = b->n;
+  for (size_t i = from; i < b->n; i++) {
+    if (msg)
+      job_fail(&b->jobs[i], code, "%s", msg);
+    else
+      job_finish(&b->jobs[i], code, (weft_buf){0}, NULL);
+  }
+}
+
+static void pending_fail(weft_pool *p, int code, const char *msg) {
+  while (!weft__list_empty(&p->pending))
+    batch_drop_unsent(weft__container_of(p->pending.next, weft__pbatch, plink), code, msg);
+}
+
+static int batch_alloc(weft__pbatch **out, weft_pool *p, size_t n, size_t bytes) {
   weft__pbatch *b = weft_calloc(1, sizeof *b);
 
   if (!b)
     return -ENOMEM;
   b->pool = p;
   b->n = n;
-  b->jobs = weft_calloc(n ? n : 1, sizeof *b->jobs);
-  b->order = weft_calloc(n ? n : 1, sizeof *b->order);
-  if (!b->jobs || !b->order) {
+  b->jobs = weft_malloc((n ? n : 1) * sizeof *b->jobs);
+  b->order = weft_malloc((n ? n : 1) * sizeof *b->order);
+  b->arena = bytes ? weft_malloc(bytes) : NULL;
+  if (!b->jobs || !b->order || (bytes && !b->arena)) {
     batch_free(b);
     return -ENOMEM;
   }
@@ -136,29 +161,47 @@ static int copy_buf(weft_buf *dst, const weft_buf *src) {
   return 0;
 }
 
+/* multiprocessing's heuristic: about four frames per child for one map. */
+static size_t batch_chunk(const weft_pool *p, size_t n) {
+  size_t per = 4 * p->opts.processes;
+
+  if (p->opts.chunksize)
+    return p->opts.chunksize;
+  return n > per ? (n + per - 1) / per : 1;
+}
+
 int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
                      weft__pbatch **out) {
+  size_t bytes = 0, off = 0;
   weft__pbatch *b;
   int rc;
 
   if (p->closed)
     return -ESHUTDOWN;
-  if ((rc = batch_alloc(&b, p, n)) != 0)
+  for (size_t i = 0; i < n; i++)
+    bytes += items[i].len;
+  if ((rc = batch_alloc(&b, p, n, bytes)) != 0)
     return rc;
-  for (size_t i = 0; i < n; i++) {
-    if ((rc = copy_buf(&b->jobs[i].arg, &items[i])) != 0) {
-      batch_free(b);
-      return rc;
-    }
-  }
+  b->chunk = batch_chunk(p, n);
+  b->fn = fn;
   for (size_t i = 0; i < n; i++) {
     weft__pjob *j = &b->jobs[i];
 
     j->batch = b;
-    j->fn = fn;
     j->id = ++p->next_id;
-    weft__list_insert_tail(&p->pending, &j->link);
+    j->len = items[i].len;
+    j->data = NULL;
+    j->child = NULL;
+    j->done = 0;
+    if (j->len) {
+      j->data = b->arena + off;
+      memcpy(b->arena + off, items[i].data, j->len);
+    }
+    off += j->len;
   }
+  if (n)
+    weft__list_insert_tail(&p->pending, &b->plink);
+  p->npending += n;
   b->outstanding = n;
   *out = b;
   pool_pump(p);
@@ -181,12 +224,7 @@ int weft__batch_wait(weft__pbatch *b, size_t k) {
 void weft__batch_abandon(weft__pbatch *b) {
   /* Drop what was never sent first: an abandoned batch frees itself when
    * its last job ends, which must not happen inside this loop. */
-  for (size_t i = 0; i < b->n; i++) {
-    weft__pjob *j = &b->jobs[i];
-
-    if (!j->done && !j->child)
-      job_finish(j, -ECANCELED, (weft_buf){0}, NULL);
-  }
+  batch_drop_unsent(b, -ECANCELED, NULL);
   b->abandoned = 1;
   if (b->outstanding == 0)
     batch_free(b);
@@ -204,25 +242,41 @@ static weft__pjob *inflight_find(weft__pchild *c, uint64_t id) {
   return NULL;
 }
 
-static void child_on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
-  weft__pchild *c = ch->data;
-  weft__pjob *j = inflight_find(c, h->id);
+static void child_on_result(weft__pchild *c, const weft__precord *r, const char *data) {
+  weft__pjob *j = inflight_find(c, r->id);
   weft_buf buf = {0};
   char *msg = NULL;
 
   if (!j)
     return; /* failed already (terminate) */
   c->ninflight--;
-  if (h->kind == WEFT__PF_ERROR) {
-    if ((msg = weft_malloc(h->len + 1)) != NULL) {
-      memcpy(msg, payload, h->len);
-      msg[h->len] = '\0';
+  if (r->aux) {
+    if ((msg = weft_malloc(r->len + 1)) != NULL) {
+      memcpy(msg, data, r->len);
+      msg[r->len] = '\0';
     }
-    job_finish(j, h->code < 0 ? h->code : -EINVAL, buf, msg);
-  } else if (copy_buf(&buf, &(weft_buf){payload, h->len}) != 0) {
-    job_fail(j, -ENOMEM, "no memory for a result of %zu bytes", (size_t)h->len);
+    job_finish(j, r->aux < 0 ? (int)r->aux : -EINVAL, buf, msg);
+  } else if (copy_buf(&buf, &(weft_buf){(void *)data, r->len}) != 0) {
+    job_fail(j, -ENOMEM, "no memory for a result of %zu bytes", (size_t)r->len);
   } else {
     job_finish(j, 0, buf, NULL);
+  }
+}
+
+static void child_on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
+  weft__pchild *c = ch->data;
+  size_t off = 0;
+  weft__precord r;
+
+  if (h->kind != WEFT__PF_RESULTS)
+    return;
+  while (h->len - off >= sizeof r) {
+    memcpy(&r, payload + off, sizeof r);
+    off += sizeof r;
+    if (r.len > h->len - off)
+      break;
+    child_on_result(c, &r, payload + off);
+    off += r.len;
   }
   pool_pump(c->pool);
 }
@@ -239,7 +293,9 @@ static void child_closed(uv_handle_t *h) {
 }
 
 static void child_death_message(weft__pchild *c, char *buf, size_t cap) {
-  if (WIFSIGNALED(c->status))
+  if (c->status == STATUS_UNKNOWN)
+    snprintf(buf, cap, "worker %zu exited (its status was collected by other code)", c->slot);
+  else if (WIFSIGNALED(c->status))
     snprintf(buf, cap, "worker %zu killed by signal %d", c->slot, WTERMSIG(c->status));
   else
     snprintf(buf, cap, "worker %zu exited with status %d", c->slot, WEXITSTATUS(c->status));
@@ -249,7 +305,7 @@ static void child_death_message(weft__pchild *c, char *buf, size_t cap) {
  * its slot go, and replace it while the pool is open. */
 static void child_finish(weft__pchild *c) {
   weft_pool *p = c->pool;
-  char msg[96];
+  char msg[112];
   int rc = 0;
 
   if (!c->eof || !c->reaped)
@@ -262,19 +318,41 @@ static void child_finish(weft__pchild *c) {
   if (!p->closed && !p->single && !p->freeing)
     rc = child_spawn(p, c->slot);
   if (rc || (p->alive == 0 && !p->freeing))
-    fail_list(&p->pending, rc ? rc : WEFT_POOL_WORKER_DIED, rc ? "could not start a worker" : msg);
+    pending_fail(p, rc ? rc : WEFT_POOL_WORKER_DIED, rc ? "could not start a worker" : msg);
   pool_pump(p);
   pool_notify(p);
+}
+
+/* Collect c's exit status if it has exited. A child reaped by other code
+ * (waitpid(-1) elsewhere) is gone all the same: its status is unknown. */
+static void child_reap(weft__pchild *c) {
+  pid_t r;
+  int st;
+
+  if (c->reaped)
+    return;
+  r = waitpid(c->pid, &st, WNOHANG);
+  if (r == c->pid)
+    c->status = st;
+  else if (r < 0 && errno == ECHILD)
+    c->status = STATUS_UNKNOWN;
+  else
+    return;
+  c->reaped = 1;
+  c->pool->last_status = c->status;
+  child_finish(c);
 }
 
 static void child_on_eof(weft__chan *ch, int err) {
   weft__pchild *c = ch->data;
 
-  WEFT__UNUSED(err);
   c->eof = 1;
   if (!c->reaped && err != UV_EOF)
     kill(c->pid, SIGKILL); /* a broken channel: the child is of no use */
-  child_finish(c);
+  if (c->reaped)
+    child_finish(c);
+  else
+    child_reap(c); /* its SIGCHLD may have gone to other code's waitpid */
 }
 
 static void child_shut_cb(uv_shutdown_t *req, int status) {
@@ -295,16 +373,9 @@ static void sigchld_cb(uv_signal_t *h, int signum) {
   weft_pool *p = h->data;
 
   WEFT__UNUSED(signum);
-  for (size_t i = 0; i < p->nslots; i++) {
-    weft__pchild *c = p->children[i];
-    int st;
-
-    if (c && !c->reaped && waitpid(c->pid, &st, WNOHANG) == c->pid) {
-      c->reaped = 1;
-      c->status = p->last_status = st;
-      child_finish(c);
-    }
-  }
+  for (size_t i = 0; i < p->nslots; i++)
+    if (p->children[i])
+      child_reap(p->children[i]);
 }
 
 /* In the new child: drop the parent's ends of the other children's
@@ -365,26 +436,101 @@ static int child_spawn(weft_pool *p, size_t slot) {
 
 /* ---- dispatch ----------------------------------------------------------- */
 
-static int child_can_take(const weft_pool *p, const weft__pchild *c) {
-  return c && !c->eof && !c->reaped && !c->shut && c->ninflight < p->opts.childconcurrency &&
-         (p->opts.maxtasksperchild == 0 || c->nassigned < p->opts.maxtasksperchild);
+static size_t head_chunk(const weft_pool *p) {
+  return weft__container_of(p->pending.next, weft__pbatch, plink)->chunk;
 }
 
-static void job_send(weft__pchild *c, weft__pjob *j) {
-  weft__pframe h = {.kind = WEFT__PF_ITEM, .id = j->id, .len = j->arg.len};
-  int rc;
+/* How many more items child c may have: a window of
+ * max(childconcurrency, 2 frames), and what maxtasksperchild leaves. */
+static size_t child_room(const weft_pool *p, const weft__pchild *c, size_t chunk) {
+  size_t window = p->opts.childconcurrency > 2 * chunk ? p->opts.childconcurrency : 2 * chunk;
+  size_t room;
 
-  h.fn = (uint64_t)(uintptr_t)j->fn;
-  weft__list_remove(&j->link);
-  weft__list_insert_tail(&c->inflight, &j->link);
-  j->child = c;
-  c->ninflight++;
-  c->nassigned++;
-  rc = weft__chan_send(&c->ch, &h, j->arg.data, j->arg.data);
-  j->arg = (weft_buf){0};
-  if (rc) {
+  if (c->eof || c->reaped || c->shut || window <= c->ninflight)
+    return 0;
+  room = window - c->ninflight;
+  if (p->opts.maxtasksperchild && p->opts.maxtasksperchild - c->nassigned < room)
+    room = p->opts.maxtasksperchild - c->nassigned;
+  return room;
+}
+
+/* The items c took last (the tail of its in-flight list) fail with rc. */
+static void fail_sent(weft__pchild *c, size_t n, int rc) {
+  while (n--) {
+    weft__pjob *j = weft__container_of(c->inflight.prev, weft__pjob, link);
+
     c->ninflight--;
     job_fail(j, rc, "could not send the item to worker %zu", c->slot);
+  }
+}
+
+/* Count the pending items (at most max) that fit one frame. */
+static size_t frame_plan(const weft_pool *p, size_t max, size_t *bytes) {
+  size_t n = 0;
+
+  *bytes = 0;
+  for (weft__list *l = p->pending.next; l != &p->pending && n < max; l = l->next) {
+    const weft__pbatch *b = weft__container_of(l, weft__pbatch, plink);
+
+    for (size_t i = b->next; i < b->n && n < max; i++, n++) {
+      size_t add = sizeof(weft__precord) + b->jobs[i].len;
+
+      if (n && *bytes + add > WEFT__FRAME_CAP)
+        return n;
+      *bytes += add;
+    }
+  }
+  return n;
+}
+
+/* The next item never sent, taken off the pending queue. */
+static weft__pjob *pending_take(weft_pool *p) {
+  weft__pbatch *b = weft__container_of(p->pending.next, weft__pbatch, plink);
+  weft__pjob *j = &b->jobs[b->next++];
+
+  if (b->next == b->n)
+    weft__list_remove(&b->plink);
+  p->npending--;
+  return j;
+}
+
+/* Move up to max pending items to c in one ITEMS frame. */
+static void frame_send(weft_pool *p, weft__pchild *c, size_t max) {
+  size_t bytes, n = frame_plan(p, max, &bytes), off = 0;
+  char *buf = weft_malloc(bytes);
+  int rc;
+
+  for (size_t i = 0; i < n; i++) {
+    weft__pjob *j = pending_take(p);
+    weft__precord r = {.id = j->id, .len = j->len, .aux = (int64_t)(uintptr_t)j->batch->fn};
+
+    weft__list_insert_tail(&c->inflight, &j->link);
+    j->child = c;
+    if (buf) {
+      memcpy(buf + off, &r, sizeof r);
+      if (j->len)
+        memcpy(buf + off + sizeof r, j->data, j->len);
+    }
+    off += sizeof r + j->len;
+  }
+  c->ninflight += n;
+  c->nassigned += n;
+  rc = buf ? weft__chan_send(&c->ch, &(weft__pframe){WEFT__PF_ITEMS, (uint32_t)n, bytes}, buf, buf)
+           : -ENOMEM;
+  if (rc)
+    fail_sent(c, n, rc);
+}
+
+/* Send c what it has room for, in frames of one chunk; a small room waits
+ * for more answers unless c is idle. */
+static void child_feed(weft_pool *p, weft__pchild *c) {
+  while (!weft__list_empty(&p->pending)) {
+    size_t chunk = head_chunk(p), room = child_room(p, c, chunk);
+    size_t want = chunk < p->npending ? chunk : p->npending;
+
+    if (!room || (c->ninflight && 2 * room < want))
+      return;
+    frame_send(p, c, room < chunk ? room : chunk);
   }
 }
 
@@ -392,8 +538,8 @@ static void pool_pump(weft_pool *p) {
   for (size_t i = 0; i < p->nslots; i++) {
     weft__pchild *c = p->children[i];
 
-    while (!weft__list_empty(&p->pending) && child_can_take(p, c))
-      job_send(c, weft__container_of(p->pending.next, weft__pjob, link));
+    if (c)
+      child_feed(p, c);
     if (c && !c->shut && !c->eof &&
         ((p->opts.maxtasksperchild && c->nassigned >= p->opts.maxtasksperchild) ||
          (p->closed && weft__list_empty(&p->pending))))
@@ -492,7 +638,7 @@ int weft_pool_terminate(weft_pool *p) {
   if (p->terminated)
     return 0;
   p->terminated = p->closed = 1;
-  fail_list(&p->pending, -ECANCELED, "pool terminated");
+  pending_fail(p, -ECANCELED, "pool terminated");
   for (size_t i = 0; i < p->nslots; i++) {
     weft__pchild *c = p->children[i];
 
@@ -549,8 +695,8 @@ void weft_pool_free(weft_pool *p) {
 
     if (!c)
       continue;
-    if (!c->reaped && waitpid(c->pid, &c->status, 0) == c->pid)
-      c->reaped = 1;
+    if (!c->reaped && waitpid(c->pid, &c->status, 0) != c->pid)
+      c->status = STATUS_UNKNOWN;
     c->eof = c->reaped = 1;
     uv_read_stop((uv_stream_t *)&c->ch.pipe);
     child_finish(c);

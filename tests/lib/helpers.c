@@ -1,4 +1,5 @@
 /* Test helpers: counting/failing allocator, loop runner with leak checks. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <uv.h>
@@ -52,8 +53,16 @@ static void t_free(void *ptr) {
   free((char *)ptr - 16);
 }
 
+/* A process forked by the test (a pool's child) inherits the failure
+ * counter: only the test's own process has its allocations failed. */
+static void alloc_fork_child(void) {
+  weft_test_alloc_fail_at = 0;
+  weft_test_alloc_persistent = 0;
+}
+
 void weft_test_alloc_install(void) {
   weft_set_allocator(t_malloc, t_realloc, t_free);
+  pthread_atfork(NULL, NULL, alloc_fork_child);
 }
 
 long weft_test_live_allocations(void) {
