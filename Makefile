@@ -8,7 +8,7 @@ PREFIX       ?= /usr/local
 TESTS        ?=
 
 .PHONY: all deps build test demo test-asan test-tsan test-valgrind test-ucontext torture \
-        bench bench-core bench-sync bench-thread bench-process install format format-check clean
+        bench bench-core bench-sync bench-thread bench-process bench-net install format format-check clean
 
 all: build
 
@@ -61,7 +61,7 @@ test-valgrind: deps build
 torture: deps build
 	@WEFT_TEST_TIMEOUT=30 $(BUILD)/tests/weft-tests --torture $(or $(TESTS),$(shell cat tests/torture-list))
 
-bench: bench-core bench-sync bench-thread bench-process
+bench: bench-core bench-sync bench-thread bench-process bench-net
 
 bench-process: build
 	@bench/process/run $(BUILD)
@@ -77,6 +77,11 @@ bench-core: build
 bench-sync: build
 	@scripts/bootstrap-deps bench
 	@bench/sync/run $(BUILD)
+
+# TCP echo, uvloop's method: weft against raw libuv, asyncio, uvloop, Go, Node; TLS echo.
+bench-net: build
+	@scripts/bootstrap-deps bench
+	@bench/net/run $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)

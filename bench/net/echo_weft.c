@@ -1,0 +1,137 @@
+/* weft TCP echo servers for the echo benchmark.
+ *
+ *   echo_weft protocol [PORT]        a protocol whose data_received writes
+ *                                    the bytes back (weft_create_server)
+ *   echo_weft streams [PORT]         a task per connection looping
+ *                                    read -> write -> drain (weft_start_server),
+ *                                    reading into a 256 KiB buffer as the Go
+ *                                    server does
+ *   echo_weft tls CERT KEY [PORT]    the protocol server with TLS
+ *
+ * Prints "LISTENING <port>" once it accepts connections on 127.0.0.1.
+ */
+#include <weft.h>
+#include <weft/net.h>
+#include <weft/stream.h>
+#include <weft/tls.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct {
+  const char *mode, *cert, *key;
+  int port;
+} g;
+
+/* ---- protocol ---- */
+
+static void echo_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  (void)arg;
+  if (weft_transport_write(tr, data, len) != 0)
+    weft_transport_abort(tr);
+}
+
+static const weft_protocol echo_protocol = {.data_received = echo_data};
+
+static int echo_factory(void *arg, weft_transport *tr, const weft_protocol **proto,
+                        void **proto_arg) {
+  (void)arg;
+  (void)tr;
+  *proto = &echo_protocol;
+  *proto_arg = NULL;
+  return 0;
+}
+
+static int tls_context(weft_tls_ctx **out) {
+  weft_tls_ctx_opts o = {.server = 1, .cert_file = g.cert, .key_file = g.key};
+  int err = weft_tls_ctx_new(out, &o);
+  if (err)
+    fprintf(stderr, "echo_weft: TLS context: %s\n", weft_tls_last_error());
+  return err;
+}
+
+static int serve_protocol(int tls) {
+  const char *host = "127.0.0.1";
+  weft_server_opts opts = WEFT_SERVER_OPTS_INIT;
+  weft_server *srv = NULL;
+  int err = tls ? tls_context(&opts.tls) : 0;
+  if (!err)
+    err = weft_create_server(&host, 1, g.port, echo_factory, NULL, &opts, &srv);
+  if (err)
+    goto out;
+  printf("LISTENING %d\n", weft_server_port(srv));
+  fflush(stdout);
+  err = weft_server_serve_forever(srv);
+  weft_server_free(srv);
+out:
+  if (opts.tls)
+    weft_tls_ctx_release(opts.tls);
+  return err;
+}
+
+/* ---- streams ---- */
+
+#define STREAM_BUF (256 * 1024)
+
+static void echo_stream(weft_stream *s, void *arg) {
+  (void)arg;
+  char *buf = malloc(STREAM_BUF);
+  size_t got = 0;
+  if (!buf)
+    return;
+  while (weft_stream_read(s, buf, STREAM_BUF, &got) == 0 && got > 0) {
+    if (weft_stream_write(s, buf, got) != 0 || weft_stream_drain(s) != 0)
+      break;
+  }
+  free(buf);
+}
+
+static int serve_streams(void) {
+  weft_stream_server *srv = NULL;
+  int err = weft_start_server("127.0.0.1", g.port, echo_stream, NULL, NULL, &srv);
+  if (err)
+    return err;
+  printf("LISTENING %d\n", weft_stream_server_port(srv));
+  fflush(stdout);
+  err = weft_stream_server_serve_forever(srv);
+  weft_stream_server_free(srv);
+  return err;
+}
+
+static void *server_main(void *arg) {
+  (void)arg;
+  int err;
+  if (strcmp(g.mode, "streams") == 0)
+    err = serve_streams();
+  else
+    err = serve_protocol(strcmp(g.mode, "tls") == 0);
+  if (err)
+    fprintf(stderr, "echo_weft: %s\n", weft_strerror(err));
+  return (void *)(intptr_t)err;
+}
+
+static void usage(void) {
+  fprintf(stderr, "usage: echo_weft protocol|streams [PORT] | echo_weft tls CERT KEY [PORT]\n");
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2)
+    usage();
+  g.mode = argv[1];
+  int next = 2;
+  if (strcmp(g.mode, "tls") == 0) {
+    if (argc < 4)
+      usage();
+    g.cert = argv[2];
+    g.key = argv[3];
+    next = 4;
+  } else if (strcmp(g.mode, "protocol") != 0 && strcmp(g.mode, "streams") != 0) {
+    usage();
+  }
+  g.port = argc > next ? atoi(argv[next]) : 0;
+  void *res = NULL;
+  int err = weft_run(server_main, NULL, &res);
+  return err || res ? 1 : 0;
+}
