@@ -8,9 +8,12 @@
 #include "weft/sync.h"
 #include "weft/queue.h"
 #include "weft/process.h"
+#include "weft/tls.h"
 #include "weft/net.h"
+#include "weft/udp.h"
 #include "weft/dns.h"
 #include "weft/signal.h"
 #include "weft/fs.h"
+#include "weft/stream.h"
 
 #endif /* WEFT_H */
