@@ -1,0 +1,133 @@
+/* The TLS transport as the protocol of its lower transport. */
+#include "tls/tlstr.h"
+
+#define TLS_CHUNK 16384
+
+int weft__tls_flush(weft__tls_tr *t) {
+  char buf[TLS_CHUNK];
+  size_t n;
+  int rc = 0;
+
+  while ((n = weft_tls_engine_take(t->eng, buf, sizeof buf)) > 0)
+    if (!t->lower_lost && !rc)
+      rc = weft_transport_write(t->lower, buf, n);
+  if (!t->lower_lost)
+    weft__transport_write_buffer_changed(&t->base, weft_transport_get_write_buffer_size(t->lower));
+  return rc;
+}
+
+void weft__tls_hs_finish(weft__tls_tr *t, int code) {
+  weft_task *w = t->waiter;
+
+  if (t->hs_code != WEFT__TLS_HS_RUNNING)
+    return;
+  t->hs_code = code;
+  t->waiter = NULL;
+  if (w)
+    weft__wake(w, code);
+}
+
+void weft__tls_hs_step(weft__tls_tr *t) {
+  int rc = weft_tls_engine_handshake(t->eng);
+
+  weft__tls_flush(t);
+  if (rc != -EAGAIN)
+    weft__tls_hs_finish(t, rc);
+}
+
+void weft__tls_end(weft__tls_tr *t, int err) {
+  if (err && !t->lost_err)
+    t->lost_err = err;
+  weft__tls_flush(t); /* alerts, close_notify */
+  if (!t->lower_lost)
+    weft_transport_close(t->lower);
+}
+
+static void on_plain_eof(weft__tls_tr *t) {
+  if (!weft__transport_deliver_eof(&t->base))
+    weft_transport_close(&t->base);
+}
+
+void weft__tls_pump(weft__tls_tr *t) {
+  char buf[TLS_CHUNK];
+  const uint32_t stop = WEFT__TR_CLOSING | WEFT__TR_LOST | WEFT__TR_EOF_RECV;
+
+  while (weft__transport_has(&t->base, WEFT__TR_MADE) && !t->paused && !(t->base.flags & stop)) {
+    ssize_t n = weft_tls_engine_read(t->eng, buf, sizeof buf);
+
+    if (n > 0) {
+      weft__transport_deliver_data(&t->base, buf, (size_t)n);
+      continue;
+    }
+    weft__tls_flush(t); /* tickets, key updates */
+    if (n == 0)
+      on_plain_eof(t);
+    else if (n != -EAGAIN)
+      weft__tls_end(t, (int)n);
+    return;
+  }
+}
+
+static void lower_data(weft_transport *lower, const char *data, size_t len, void *arg) {
+  weft__tls_tr *t = arg;
+
+  (void)lower;
+  if (weft_tls_engine_feed(t->eng, data, len) != 0) {
+    weft__tls_hs_finish(t, -ENOMEM);
+    weft__tls_end(t, -ENOMEM);
+    return;
+  }
+  if (t->hs_code == WEFT__TLS_HS_RUNNING)
+    weft__tls_hs_step(t);
+  if (t->shutting_down)
+    weft__tls_shutdown_step(t);
+  else if (t->hs_code == 0)
+    weft__tls_pump(t);
+}
+
+static int lower_eof(weft_transport *lower, void *arg) {
+  weft__tls_tr *t = arg;
+
+  (void)lower;
+  weft_tls_engine_feed_eof(t->eng);
+  if (t->hs_code == WEFT__TLS_HS_RUNNING)
+    weft__tls_hs_step(t);
+  else if (t->shutting_down)
+    weft__tls_shutdown_step(t);
+  else
+    weft__tls_pump(t);
+  return 0; /* lower closes; connection_lost follows */
+}
+
+static void lower_lost(weft_transport *lower, int err, void *arg) {
+  weft__tls_tr *t = arg;
+
+  (void)lower;
+  t->lower_lost = 1;
+  if (t->hs_code == WEFT__TLS_HS_RUNNING)
+    weft__tls_hs_finish(t, err ? err : WEFT_TLS_HANDSHAKE_EOF);
+  weft__tls_stop_timer(t);
+  /* A connection that ends without close_notify after the handshake was
+   * truncated, unless we were the one closing it. */
+  if (!err && !t->lost_err && t->hs_code == 0 && !t->shutting_down &&
+      !weft_tls_engine_peer_closed(t->eng) &&
+      !weft__transport_has(&t->base, WEFT__TR_CLOSING | WEFT__TR_EOF_RECV))
+    t->lost_err =
+        weft__tls_fail(WEFT_TLS_TRUNCATED, "TLS connection truncated: closed without close_notify");
+  weft__transport_deliver_lost(&t->base, t->lost_err ? t->lost_err : err);
+  weft__transport_release(&t->base); /* the I/O reference */
+}
+
+static void lower_pause(weft_transport *lower, void *arg) {
+  weft__tls_tr *t = arg;
+
+  weft__transport_write_buffer_changed(&t->base, weft_transport_get_write_buffer_size(lower));
+}
+
+const weft_protocol weft__tls_lower_proto = {
+    .data_received = lower_data,
+    .eof_received = lower_eof,
+    .connection_lost = lower_lost,
+    .pause_writing = lower_pause,
+    .resume_writing = lower_pause,
+};
