@@ -2,7 +2,7 @@
  * connections, each sends one message of M bytes, waits until all M bytes
  * have come back, and repeats. The same client drives every server.
  *
- *   echo_client [-c conns] [-s bytes] [-d seconds] [-w warmup] [-t] HOST PORT
+ *   echo_client [-c conns] [-s bytes] [-d seconds] [-w warmup] [-t] [-p pid] HOST PORT
  *
  * -t speaks TLS (OpenSSL, no certificate verification, TLS 1.3 with
  * TLS_AES_128_GCM_SHA256 so every server runs the same cipher). Plain mode
@@ -12,12 +12,14 @@
  *   START                       (when the measured period begins)
  *   RESULT reqs=<req/s> mibs=<MiB/s one way> p50_us=<> p99_us=<> n=<requests>
  *          secs=<measured seconds> cpu=<the client's CPU time / secs>
+ *          [server_cpu=<the CPU time of process -p PID / secs>]
  */
 #include <uv.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -53,6 +55,8 @@ static struct {
   size_t nlat, caplat;
   uint64_t start_ns, stop_ns;
   double cpu0, cpu1; /* own CPU seconds when measuring started / stopped */
+  int server_pid;    /* -p: also measure this process's CPU time */
+  double scpu0, scpu1;
   SSL_CTX *ctx;
   uv_timer_t timer;
   conn *c;
@@ -270,6 +274,30 @@ static double cpu_seconds(void) {
          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* CPU seconds of every thread of a process so far (schedstat), -1 if gone. */
+static double proc_cpu_seconds(int pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir(path);
+  if (!d)
+    return -1;
+  unsigned long long total = 0, ns;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.')
+      continue;
+    char stat[320];
+    snprintf(stat, sizeof stat, "/proc/%d/task/%s/schedstat", pid, e->d_name);
+    FILE *f = fopen(stat, "r");
+    if (f && fscanf(f, "%llu", &ns) == 1)
+      total += ns;
+    if (f)
+      fclose(f);
+  }
+  closedir(d);
+  return (double)total / 1e9;
+}
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -287,8 +315,11 @@ static void report(void) {
   qsort(g.lat, g.nlat, sizeof *g.lat, cmp_u64);
   double reqs = (double)g.nlat / secs;
   double mibs = reqs * (double)g.msize / (1024.0 * 1024.0);
-  printf("RESULT reqs=%.1f mibs=%.2f p50_us=%.1f p99_us=%.1f n=%zu secs=%.4f cpu=%.3f\n", reqs,
-         mibs, pct(0.50), pct(0.99), g.nlat, secs, (g.cpu1 - g.cpu0) / secs);
+  printf("RESULT reqs=%.1f mibs=%.2f p50_us=%.1f p99_us=%.1f n=%zu secs=%.4f cpu=%.3f", reqs, mibs,
+         pct(0.50), pct(0.99), g.nlat, secs, (g.cpu1 - g.cpu0) / secs);
+  if (g.server_pid > 0 && g.scpu0 >= 0 && g.scpu1 >= 0)
+    printf(" server_cpu=%.3f", (g.scpu1 - g.scpu0) / secs);
+  printf("\n");
 }
 
 static void on_phase(uv_timer_t *t) {
@@ -296,6 +327,7 @@ static void on_phase(uv_timer_t *t) {
     g.measuring = 1;
     g.start_ns = uv_hrtime();
     g.cpu0 = cpu_seconds();
+    g.scpu0 = g.server_pid > 0 ? proc_cpu_seconds(g.server_pid) : -1;
     printf("START\n");
     fflush(stdout);
     uv_timer_start(t, on_phase, (uint64_t)(g.duration * 1000), 0);
@@ -304,12 +336,13 @@ static void on_phase(uv_timer_t *t) {
   g.measuring = 0;
   g.stop_ns = uv_hrtime();
   g.cpu1 = cpu_seconds();
+  g.scpu1 = g.server_pid > 0 ? proc_cpu_seconds(g.server_pid) : -1;
   uv_stop(t->loop);
 }
 
 static void usage(void) {
   fprintf(stderr, "usage: echo_client [-c conns] [-s bytes] [-d seconds] [-w warmup_seconds] "
-                  "[-t] HOST PORT\n");
+                  "[-t] [-p server_pid] HOST PORT\n");
   exit(2);
 }
 
@@ -319,7 +352,7 @@ static int parse(int argc, char **argv) {
   g.duration = 5;
   g.warmup = 1;
   int opt;
-  while ((opt = getopt(argc, argv, "c:s:d:w:t")) != -1) {
+  while ((opt = getopt(argc, argv, "c:s:d:w:tp:")) != -1) {
     if (opt == 'c')
       g.conns = atoi(optarg);
     else if (opt == 's')
@@ -330,6 +363,8 @@ static int parse(int argc, char **argv) {
       g.warmup = atof(optarg);
     else if (opt == 't')
       g.tls = 1;
+    else if (opt == 'p')
+      g.server_pid = atoi(optarg);
     else
       usage();
   }
