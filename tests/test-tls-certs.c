@@ -115,13 +115,15 @@ int tls_peer_expect(tls_peer *p, const char *needle, char *buf, size_t len, doub
   return strstr(buf, needle) != NULL;
 }
 
-void tls_s_server(tls_peer *p, const tls_certs *c, const char *args) {
-  char cmd[2048], out[4096] = "";
+void tls_s_server(tls_peer *p, const tls_certs *c, const char *cert, const char *args) {
+  char cmd[2048], out[4096] = "", pem[64], key[64];
   const char *at;
 
+  snprintf(pem, sizeof pem, "%s.pem", cert);
+  snprintf(key, sizeof key, "%s.key", cert);
   snprintf(cmd, sizeof cmd,
            "exec openssl s_server -accept 127.0.0.1:0 -cert %s -key %s -CAfile %s %s",
-           tls_path(c, "server.pem"), tls_path(c, "server.key"), tls_path(c, "ca.pem"), args);
+           tls_path(c, pem), tls_path(c, key), tls_path(c, "ca.pem"), args);
   spawn(p, cmd);
   tls_peer_expect(p, "ACCEPT 127.0.0.1:", out, sizeof out, 10);
   for (int i = 0; i < 20 && (at = strstr(out, "ACCEPT")) && !strchr(at, '\n'); i++)
@@ -180,4 +182,80 @@ void tls_handshake_pair(weft_tls_engine *c, weft_tls_engine *s, int *rc_c, int *
     if (tls_pump(c, s) == 0)
       break;
   }
+}
+
+static void app_made(weft_transport *tr, void *arg) {
+  tls_app *a = arg;
+
+  a->made = 1;
+  a->tr = tr;
+}
+
+static void app_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  tls_app *a = arg;
+  size_t room = sizeof a->buf - 1 - a->len;
+
+  memcpy(a->buf + a->len, data, len < room ? len : room);
+  a->len += len < room ? len : room;
+  a->buf[a->len] = '\0';
+  if (a->echo)
+    weft_transport_write(tr, data, len);
+}
+
+static int app_eof(weft_transport *tr, void *arg) {
+  tls_app *a = arg;
+
+  (void)tr;
+  a->eof = 1;
+  return a->keep_open;
+}
+
+static void app_lost(weft_transport *tr, int err, void *arg) {
+  tls_app *a = arg;
+
+  snprintf(a->err, sizeof a->err, "%s", weft_tls_transport_error(tr));
+  a->lost = 1;
+  a->lost_err = err;
+  a->tr = NULL;
+}
+
+const weft_protocol tls_app_proto = {
+    .connection_made = app_made,
+    .data_received = app_data,
+    .eof_received = app_eof,
+    .connection_lost = app_lost,
+};
+
+static void raw_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  (void)tr;
+  (void)data;
+  (void)len;
+  (void)arg;
+}
+
+const weft_protocol tls_raw_proto = {.data_received = raw_data};
+
+int tls_wait(const int *flag, double timeout) {
+  double end = weft_time() + timeout;
+
+  while (!*flag && weft_time() < end)
+    if (weft_sleep(0.01) != 0)
+      break;
+  return *flag;
+}
+
+int tls_wait_text(tls_app *a, const char *needle, double timeout) {
+  double end = weft_time() + timeout;
+
+  while (!strstr(a->buf, needle) && weft_time() < end)
+    if (weft_sleep(0.01) != 0)
+      break;
+  return strstr(a->buf, needle) != NULL;
+}
+
+weft_transport *tls_tcp(int port) {
+  weft_transport *tr = NULL;
+
+  ASSERT_OK(weft_create_connection("127.0.0.1", port, &tls_raw_proto, NULL, NULL, &tr));
+  return tr;
 }

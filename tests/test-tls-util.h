@@ -30,8 +30,9 @@ typedef struct tls_peer {
   int port;
 } tls_peer;
 
-/* openssl s_server on 127.0.0.1, an ephemeral port, with extra args. */
-void tls_s_server(tls_peer *p, const tls_certs *c, const char *args);
+/* openssl s_server on 127.0.0.1, an ephemeral port, with certificate
+ * `cert` ("server" -> server.pem/server.key) and extra args. */
+void tls_s_server(tls_peer *p, const tls_certs *c, const char *cert, const char *args);
 /* openssl s_client to 127.0.0.1:port with extra args. */
 void tls_s_client(tls_peer *p, int port, const char *args);
 /* Read its output until `needle` appears (or EOF / timeout seconds);
@@ -44,5 +45,25 @@ void tls_peer_stop(tls_peer *p);
 size_t tls_pump(weft_tls_engine *a, weft_tls_engine *b);
 /* Drive both handshakes until neither progresses; stores each code. */
 void tls_handshake_pair(weft_tls_engine *c, weft_tls_engine *s, int *rc_c, int *rc_s);
+
+/* A protocol that records what happens to its transport. */
+typedef struct tls_app {
+  char buf[65536];
+  size_t len;
+  int made, eof, lost, lost_err;
+  int echo;      /* write back what arrives */
+  int keep_open; /* eof_received's answer */
+  char err[256]; /* weft_tls_transport_error at connection_lost */
+  weft_transport *tr;
+} tls_app;
+extern const weft_protocol tls_app_proto;
+/* A placeholder protocol for a lower transport before start_tls. */
+extern const weft_protocol tls_raw_proto;
+/* Poll (sleeping 10 ms) until *flag is nonzero; returns it. */
+int tls_wait(const int *flag, double timeout);
+/* Until the app's data contains needle; 1 if it did. */
+int tls_wait_text(tls_app *a, const char *needle, double timeout);
+/* A plain TCP connection to 127.0.0.1:port with tls_raw_proto. */
+weft_transport *tls_tcp(int port);
 
 #endif

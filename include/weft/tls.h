@@ -196,6 +196,10 @@ typedef struct weft_tls_opts {
   const char *session_key;
   double handshake_timeout; /* seconds; 0: WEFT_TLS_HANDSHAKE_TIMEOUT */
   double shutdown_timeout;  /* seconds; 0: WEFT_TLS_SHUTDOWN_TIMEOUT */
+  /* weft_tls_wrap only: called once if the handshake fails (err, message),
+   * with handshake_arg; the protocol is never called then. */
+  void (*handshake_failed)(int err, const char *message, void *handshake_arg);
+  void *handshake_arg;
 } weft_tls_opts;
 
 /*
@@ -225,6 +229,17 @@ typedef struct weft_tls_opts {
  */
 int weft_start_tls(weft_transport *lower, const weft_protocol *proto, void *arg, weft_tls_ctx *ctx,
                    const weft_tls_opts *opts, weft_transport **out);
+/*
+ * The same without suspending, for callback servers (asyncio's SSLProtocol
+ * on accepted connections): installs the TLS transport over lower and
+ * returns at once; the handshake runs from lower's callbacks, and when it
+ * completes proto->connection_made is called with the TLS transport. On
+ * failure or timeout (handshake_timeout) lower is closed, proto is never
+ * called, and opts->handshake_failed (if set) hears why. Reading on lower
+ * is resumed. Returns 0, -EINVAL, -EPIPE, -ENOMEM (nothing started then).
+ */
+int weft_tls_wrap(weft_transport *lower, const weft_protocol *proto, void *arg, weft_tls_ctx *ctx,
+                  const weft_tls_opts *opts);
 /* 1 if tr is a TLS transport. */
 int weft_tls_is_tls(const weft_transport *tr);
 /* Negotiated parameters of a TLS transport: 0, -EINVAL (not TLS). */

@@ -25,6 +25,8 @@ void weft__tls_hs_finish(weft__tls_tr *t, int code) {
   t->waiter = NULL;
   if (w)
     weft__wake(w, code);
+  else if (t->wrap)
+    weft__tls_wrap_done(t, code);
 }
 
 void weft__tls_hs_step(weft__tls_tr *t) {

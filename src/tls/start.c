@@ -47,16 +47,21 @@ static int tls_new(weft__tls_tr **out, weft_transport *lower, weft_tls_ctx *ctx,
 }
 
 static int check_args(weft_transport *lower, const weft_protocol *proto, weft_tls_ctx *ctx,
-                      const weft_tls_opts *o, weft_transport **out) {
-  if (!lower || !proto || !proto->data_received || !ctx || !out)
+                      const weft_tls_opts *o) {
+  if (!lower || !proto || !proto->data_received || !ctx)
     return weft__tls_fail(-EINVAL, "NULL argument");
   if ((o->server_side != 0) != weft_tls_ctx_is_server(ctx))
     return weft__tls_fail(-EINVAL, "server_side does not match the context");
-  if (!weft__current())
-    return weft__tls_fail(-EPERM, "weft_start_tls must run in a task");
   if (weft_transport_is_closing(lower))
     return weft__tls_fail(-EPIPE, "the transport is closing");
   return 0;
+}
+
+/* The TLS transport becomes lower's protocol; lower reads again (the
+ * caller may have paused it so no handshake byte went elsewhere). */
+static void install(weft__tls_tr *t) {
+  weft_transport_set_protocol(t->lower, &weft__tls_lower_proto, t);
+  weft_transport_resume_reading(t->lower);
 }
 
 /* Wait for the handshake inside its own timeout. */
@@ -99,10 +104,12 @@ int weft_start_tls(weft_transport *lower, const weft_protocol *proto, void *arg,
   weft__tls_tr *t;
   int rc;
 
-  if ((rc = check_args(lower, proto, ctx, o, out)) || (rc = tls_new(&t, lower, ctx, o)))
-    return rc;
+  if (!weft__current())
+    return weft__tls_fail(-EPERM, "weft_start_tls must run in a task");
+  if ((rc = check_args(lower, proto, ctx, o)) || !out || (rc = tls_new(&t, lower, ctx, o)))
+    return rc ? rc : weft__tls_fail(-EINVAL, "NULL argument");
   *out = NULL;
-  weft_transport_set_protocol(lower, &weft__tls_lower_proto, t);
+  install(t);
   weft__transport_retain(&t->base); /* ours until we return */
   weft__tls_hs_step(t);
   rc = wait_handshake(t, timeout);
@@ -118,5 +125,62 @@ int weft_start_tls(weft_transport *lower, const weft_protocol *proto, void *arg,
   weft__tls_pump(t); /* data that came with the last handshake flight */
   *out = &t->base;
   weft__transport_release(&t->base);
+  return 0;
+}
+
+void weft__tls_wrap_done(weft__tls_tr *t, int code) {
+  if (t->hs_timer) {
+    if (weft_handle_cancel(t->hs_timer))
+      weft__transport_release(&t->base);
+    weft_handle_release(t->hs_timer);
+    t->hs_timer = NULL;
+  }
+  if (!code && t->lower_lost)
+    code = WEFT_TLS_HANDSHAKE_EOF;
+  if (code) {
+    code = fail_message(t, code, t->hs_timeout);
+    if (t->wrap_failed)
+      t->wrap_failed(code, weft_tls_last_error(), t->wrap_failed_arg);
+    weft__tls_end(t, code);
+  } else {
+    weft__transport_make(&t->base, t->wrap_proto, t->wrap_arg);
+    weft__tls_pump(t);
+  }
+  weft__transport_release(&t->base); /* the wrap's reference */
+}
+
+static void hs_timeout(void *arg) {
+  weft__tls_tr *t = arg;
+
+  weft__tls_hs_finish(t, -ETIMEDOUT);
+  weft__transport_release(&t->base); /* the timer's reference */
+}
+
+int weft_tls_wrap(weft_transport *lower, const weft_protocol *proto, void *arg, weft_tls_ctx *ctx,
+                  const weft_tls_opts *opts) {
+  static const weft_tls_opts defaults;
+  const weft_tls_opts *o = opts ? opts : &defaults;
+  weft__tls_tr *t;
+  int rc;
+
+  if ((rc = check_args(lower, proto, ctx, o)) || (rc = tls_new(&t, lower, ctx, o)))
+    return rc;
+  t->wrap = 1;
+  t->wrap_proto = proto;
+  t->wrap_arg = arg;
+  t->wrap_failed = o->handshake_failed;
+  t->wrap_failed_arg = o->handshake_arg;
+  t->hs_timeout = o->handshake_timeout > 0 ? o->handshake_timeout : WEFT_TLS_HANDSHAKE_TIMEOUT;
+  weft__transport_retain(&t->base); /* the timer's */
+  if ((rc = weft_call_later(t->base.loop, t->hs_timeout, hs_timeout, t, &t->hs_timer))) {
+    t->lower = NULL;
+    weft_transport_release(lower);
+    weft_tls_engine_free(t->eng);
+    weft_free(t);
+    return weft__tls_fail(rc, "out of memory");
+  }
+  weft__transport_retain(&t->base); /* the wrap's, until the outcome */
+  install(t);
+  weft__tls_hs_step(t);
   return 0;
 }

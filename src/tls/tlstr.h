@@ -17,6 +17,14 @@ typedef struct weft__tls_tr {
   double shutdown_timeout;
   weft_handle *shutdown_timer;
   weft_handle *resume_call;
+  /* weft_tls_wrap: who hears the outcome, and the handshake deadline */
+  const weft_protocol *wrap_proto;
+  void *wrap_arg;
+  void (*wrap_failed)(int err, const char *message, void *arg);
+  void *wrap_failed_arg;
+  weft_handle *hs_timer;
+  double hs_timeout;
+  unsigned char wrap;
   unsigned char paused;
   unsigned char shutting_down;
   unsigned char lower_lost;
@@ -38,5 +46,7 @@ void weft__tls_pump(weft__tls_tr *t);
 void weft__tls_end(weft__tls_tr *t, int err);
 void weft__tls_shutdown_step(weft__tls_tr *t);
 void weft__tls_stop_timer(weft__tls_tr *t);
+/* weft_tls_wrap: the handshake ended with code. */
+void weft__tls_wrap_done(weft__tls_tr *t, int code);
 
 #endif
