@@ -83,6 +83,12 @@ bench-net: build
 	@scripts/bootstrap-deps bench
 	@bench/net/run $(BUILD)
 
+# UDP echo: weft (protocol and task style) against Go, uvloop and asyncio.
+.PHONY: bench-udp
+bench-udp: build
+	@scripts/bootstrap-deps bench
+	@bench/udp/run $(BUILD)
+
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
