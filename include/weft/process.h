@@ -153,7 +153,10 @@ typedef struct weft_process weft_process;
 int weft_process_start(weft_process **out, weft_pool_fn fn, const weft_buf *arg);
 /* Wait for the child to exit. *exitcode (may be NULL) gets its exit status,
  * 1 if fn failed with weft_fail, or -S when killed by signal S (as Python's
- * Process.exitcode). Returns 0, -ECANCELED/-ETIMEDOUT, -EPERM. */
+ * Process.exitcode; -1 also when other code's waitpid collected the status).
+ * Returns 0, -ENOMEM (the child has exited but its result was lost to an
+ * allocation failure in this process: weft_process_result says -ENOMEM),
+ * -ECANCELED/-ETIMEDOUT, -EPERM. */
 int weft_process_join(weft_process *p, int *exitcode);
 /* Worker: after join, the result of fn: 0 and *res (moved, call once), fn's
  * error code (res->message), WEFT_POOL_WORKER_DIED if the child died before

@@ -35,6 +35,7 @@ typedef struct cstate {
   citem *q; /* the local queue: q[head..len) */
   size_t head, len, cap;
   size_t workers; /* worker tasks alive */
+  size_t running; /* of which running an item */
   char *out;      /* results not sent yet: records and their bytes */
   size_t outlen, outcap, outcount;
   double last_flush;
@@ -155,16 +156,19 @@ static void *worker_main(void *arg) {
 
     if (cs->head == cs->len)
       cs->head = cs->len = 0;
+    cs->running++;
     item_run(cs, &it);
+    cs->running--;
   }
   cs->workers--;
   check_idle(cs);
   return NULL;
 }
 
-/* One worker per queued item, up to childconcurrency. */
+/* A worker for each queued item that no free worker will take, up to
+ * childconcurrency in all. */
 static void workers_start(cstate *cs) {
-  size_t want = cs->len - cs->head;
+  size_t want = cs->running + (cs->len - cs->head);
 
   if (want > cs->opts->childconcurrency)
     want = cs->opts->childconcurrency;

@@ -26,6 +26,7 @@ struct weft__pchild {
   weft__list inflight;
   size_t ninflight, nassigned;
   int eof, reaped, shut, status;
+  int read_err; /* reading its results failed: its items fail with this */
   uv_shutdown_t sreq;
 };
 
@@ -102,6 +103,7 @@ static void job_fail(weft__pjob *j, int code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  j->local = 1;
   job_finish(j, code, (weft_buf){0}, weft_strdup(msg));
 }
 
@@ -192,7 +194,7 @@ int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_
     j->len = items[i].len;
     j->data = NULL;
     j->child = NULL;
-    j->done = 0;
+    j->done = j->local = 0;
     if (j->len) {
       j->data = b->arena + off;
       memcpy(b->arena + off, items[i].data, j->len);
@@ -310,8 +312,12 @@ static void child_finish(weft__pchild *c) {
 
   if (!c->eof || !c->reaped)
     return;
-  child_death_message(c, msg, sizeof msg);
-  fail_list(&c->inflight, WEFT_POOL_WORKER_DIED, msg);
+  if (c->read_err)
+    snprintf(msg, sizeof msg, "could not read the results of worker %zu: %s", c->slot,
+             weft_strerror(c->read_err));
+  else
+    child_death_message(c, msg, sizeof msg);
+  fail_list(&c->inflight, c->read_err ? c->read_err : WEFT_POOL_WORKER_DIED, msg);
   p->children[c->slot] = NULL;
   p->alive--;
   uv_close((uv_handle_t *)&c->ch.pipe, child_closed); /* closes the fd now */
@@ -347,8 +353,11 @@ static void child_on_eof(weft__chan *ch, int err) {
   weft__pchild *c = ch->data;
 
   c->eof = 1;
-  if (!c->reaped && err != UV_EOF)
-    kill(c->pid, SIGKILL); /* a broken channel: the child is of no use */
+  if (err != UV_EOF) { /* a broken channel: the child is of no use */
+    c->read_err = err == UV_ENOBUFS ? -ENOMEM : err;
+    if (!c->reaped)
+      kill(c->pid, SIGKILL);
+  }
   if (c->reaped)
     child_finish(c);
   else
@@ -534,7 +543,22 @@ static void child_feed(weft_pool *p, weft__pchild *c) {
   }
 }
 
+/* A slot left empty (its replacement could not start) is tried again when
+ * there is work; with no child at all, the work fails with why. */
+static void pool_refill(weft_pool *p) {
+  int rc = 0;
+
+  if (p->closed || p->single || p->freeing || !p->npending || p->alive == p->nslots)
+    return;
+  for (size_t i = 0; i < p->nslots && rc == 0; i++)
+    if (!p->children[i])
+      rc = child_spawn(p, i);
+  if (p->alive == 0)
+    pending_fail(p, rc ? rc : WEFT_POOL_WORKER_DIED, "could not start a worker");
+}
+
 static void pool_pump(weft_pool *p) {
+  pool_refill(p);
   for (size_t i = 0; i < p->nslots; i++) {
     weft__pchild *c = p->children[i];
 

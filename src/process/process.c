@@ -14,8 +14,14 @@ struct weft_process {
   weft__pbatch *b;
   pid_t pid;
   int joined, taken, exitcode;
+  int lost; /* the result was lost to an allocation failure here */
   weft_pool_result res;
 };
+
+/* The item failed here for want of memory, not in the child. */
+static int lost_to_enomem(const weft__pbatch *b) {
+  return b->jobs[0].done && b->jobs[0].local && b->jobs[0].res.code == -ENOMEM;
+}
 
 int weft_process_start(weft_process **out, weft_pool_fn fn, const weft_buf *arg) {
   weft_process *p = weft_calloc(1, sizeof *p);
@@ -34,7 +40,11 @@ int weft_process_start(weft_process **out, weft_pool_fn fn, const weft_buf *arg)
     weft_free(p);
     return rc;
   }
-  weft_pool_close(p->pool); /* the child exits once its one item is done */
+  weft_pool_close(p->pool);   /* the child exits once its one item is done */
+  if (lost_to_enomem(p->b)) { /* the argument could not be sent */
+    weft_process_free(p);
+    return -ENOMEM;
+  }
   *out = p;
   return 0;
 }
@@ -50,24 +60,25 @@ static int exitcode_of(int status, int fn_failed) {
 }
 
 int weft_process_join(weft_process *p, int *exitcode) {
-  int rc;
+  int rc, local;
 
   if (!p->joined) {
     if ((rc = weft__batch_wait(p->b, 0)) != 0)
       return rc;
     if ((rc = weft_pool_join(p->pool)) != 0)
       return rc;
+    p->lost = lost_to_enomem(p->b);
+    local = p->b->jobs[0].local;
     p->res = p->b->jobs[0].res;
     p->b->jobs[0].res = (weft_pool_result){0};
     weft__batch_abandon(p->b);
     p->b = NULL;
     p->joined = 1;
-    p->exitcode = exitcode_of(weft__pool_last_status(p->pool),
-                              p->res.code && p->res.code != WEFT_POOL_WORKER_DIED);
+    p->exitcode = exitcode_of(weft__pool_last_status(p->pool), p->res.code && !local);
   }
   if (exitcode)
     *exitcode = p->exitcode;
-  return 0;
+  return p->lost ? -ENOMEM : 0;
 }
 
 int weft_process_result(weft_process *p, weft_pool_result *res) {
