@@ -22,4 +22,49 @@ int weft__dns_ai_copy(const struct addrinfo *src, struct addrinfo **out);
 /* The task's loop, or NULL outside a task. */
 weft_loop *weft__dns_task_loop(void);
 
+/* ---- the c-ares resolver ------------------------------------------- */
+#include <ares.h>
+
+typedef struct weft__dns_poll weft__dns_poll;
+typedef struct weft__dns_cache_entry weft__dns_cache_entry;
+
+#define WEFT__DNS_CACHE_BUCKETS 256
+#define WEFT__DNS_CLASS_IN 1
+
+struct weft_resolver {
+  weft_loop *loop;
+  ares_channel channel;
+  uv_timer_t *timer;     /* freed by its close callback */
+  weft__dns_poll *polls; /* one per socket c-ares watches */
+  size_t inflight;       /* queries handed to c-ares and not answered */
+  int closing;
+  int cache_on;
+  uint32_t cache_max_ttl;
+  size_t cache_len;
+  weft__dns_cache_entry *cache[WEFT__DNS_CACHE_BUCKETS];
+};
+
+/* Re-arm the timer from c-ares' next deadline (after any c-ares call). */
+void weft__dns_arm(weft_resolver *r);
+/* A c-ares status as a weft code. */
+int weft__dns_code(int ares_status);
+
+/* Parse an answer into the records of `type`; 0, WEFT_DNS_ENODATA,
+ * WEFT_DNS_EBADRESP, -ENOMEM. age (seconds) is taken off every TTL. */
+int weft__dns_parse(const unsigned char *abuf, int alen, int type, uint32_t age,
+                    weft_dns_result **out);
+/* The smallest TTL of the answer records (0 when unparsable). */
+uint32_t weft__dns_min_ttl(const unsigned char *abuf, int alen, int type);
+
+/* The cache of answers, keyed by type and name (case-insensitive). */
+void weft__dns_cache_put(weft_resolver *r, const char *name, int type, const unsigned char *abuf,
+                         int alen);
+/* 1 and *out on a hit, 0 on a miss, or a negative code. */
+int weft__dns_cache_get(weft_resolver *r, const char *name, int type, weft_dns_result **out);
+void weft__dns_cache_free(weft_resolver *r);
+
+/* The reverse name of an address ("1.0.0.127.in-addr.arpa"); -EINVAL if
+ * text is not an address. */
+int weft__dns_reverse_name(const char *text, char *out, size_t outlen);
+
 #endif
