@@ -192,8 +192,6 @@ static void on_poll_closed(uv_handle_t *h) {
   weft__listener *l = h->data;
   weft_server *srv = l->srv;
 
-  close(l->fd);
-  l->fd = -1;
   srv->handles--;
   srv_maybe_free(srv);
 }
@@ -374,8 +372,13 @@ void weft_server_close(weft_server *srv) {
   srv_set_polling(srv, 0);
   srv->closed = 1;
   uv_timer_stop(&srv->retry);
-  for (size_t i = 0; i < srv->nls; i++)
+  /* uv_close takes the fd out of epoll at once, so the fd can close now
+   * (and the port is free for a new server right away). */
+  for (size_t i = 0; i < srv->nls; i++) {
     uv_close((uv_handle_t *)&srv->ls[i].poll, on_poll_closed);
+    close(srv->ls[i].fd);
+    srv->ls[i].fd = -1;
+  }
   if (srv->unix_path)
     unlink(srv->unix_path);
   srv_wake_all(srv);
