@@ -98,6 +98,11 @@ static int read_some(tls_peer *p, char *buf, size_t len, int timeout_ms) {
 
   if (used + 1 >= len)
     return 0;
+  /* inside a task, let the loop run (a weft server may be the peer) */
+  if (weft_current_task() && poll(&pfd, 1, 0) <= 0) {
+    weft_sleep(timeout_ms / 1000.0);
+    return 1;
+  }
   if (poll(&pfd, 1, timeout_ms) <= 0)
     return 1;
   if ((n = read(p->out, buf + used, len - 1 - used)) <= 0)
@@ -110,7 +115,7 @@ int tls_peer_expect(tls_peer *p, const char *needle, char *buf, size_t len, doub
   double end = weft_time() + timeout;
 
   while (!strstr(buf, needle) && weft_time() < end)
-    if (!read_some(p, buf, len, 100))
+    if (!read_some(p, buf, len, 10))
       break;
   return strstr(buf, needle) != NULL;
 }
@@ -189,6 +194,8 @@ static void app_made(weft_transport *tr, void *arg) {
 
   a->made = 1;
   a->tr = tr;
+  if (a->pause_reading)
+    ASSERT_OK(weft_transport_pause_reading(tr));
 }
 
 static void app_data(weft_transport *tr, const char *data, size_t len, void *arg) {
@@ -219,7 +226,19 @@ static void app_lost(weft_transport *tr, int err, void *arg) {
   a->tr = NULL;
 }
 
+static void app_pause(weft_transport *tr, void *arg) {
+  (void)tr;
+  ((tls_app *)arg)->paused_writing++;
+}
+
+static void app_resume(weft_transport *tr, void *arg) {
+  (void)tr;
+  ((tls_app *)arg)->resumed_writing++;
+}
+
 const weft_protocol tls_app_proto = {
+    .pause_writing = app_pause,
+    .resume_writing = app_resume,
     .connection_made = app_made,
     .data_received = app_data,
     .eof_received = app_eof,
@@ -258,4 +277,86 @@ weft_transport *tls_tcp(int port) {
 
   ASSERT_OK(weft_create_connection("127.0.0.1", port, &tls_raw_proto, NULL, NULL, &tr));
   return tr;
+}
+
+static void srv_failed(int err, const char *msg, void *arg) {
+  tls_srv *s = arg;
+
+  s->failed = 1;
+  s->fail_code = err;
+  snprintf(s->fail_msg, sizeof s->fail_msg, "%s", msg);
+}
+
+static weft_tls_opts srv_opts(tls_srv *s) {
+  return (weft_tls_opts){.server_side = 1,
+                         .handshake_timeout = s->hs_timeout,
+                         .shutdown_timeout = 5,
+                         .handshake_failed = srv_failed,
+                         .handshake_arg = s};
+}
+
+/* The outer TLS connection of a nested server: start the inner one. */
+static void outer_made(weft_transport *tr, void *arg) {
+  tls_srv *s = arg;
+  weft_tls_opts o = srv_opts(s);
+
+  ASSERT_OK(weft_tls_wrap(tr, &tls_app_proto, &s->inner, s->ctx, &o));
+}
+
+static const weft_protocol outer_proto = {.connection_made = outer_made, .data_received = raw_data};
+
+static void srv_made(weft_transport *tr, void *arg) {
+  tls_srv *s = arg;
+  weft_tls_opts o = srv_opts(s);
+
+  s->accepted++;
+  s->lower = tr;
+  if (s->ctx)
+    ASSERT_OK(weft_tls_wrap(tr, s->nested ? &outer_proto : &tls_app_proto,
+                            s->nested ? (void *)s : &s->app, s->ctx, &o));
+  else if (s->raw_reply)
+    weft_transport_write(tr, s->raw_reply, strlen(s->raw_reply));
+}
+
+static void srv_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  tls_srv *s = arg;
+
+  (void)data;
+  (void)len;
+  if (s->raw_close_on_data)
+    weft_transport_abort(tr);
+}
+
+static void srv_lost(weft_transport *tr, int err, void *arg) {
+  tls_srv *s = arg;
+
+  (void)tr;
+  (void)err;
+  s->lower = NULL;
+}
+
+static const weft_protocol srv_proto = {
+    .connection_made = srv_made, .data_received = srv_data, .connection_lost = srv_lost};
+
+static int srv_factory(void *farg, weft_transport *tr, const weft_protocol **proto, void **arg) {
+  (void)tr;
+  *proto = &srv_proto;
+  *arg = farg;
+  return 0;
+}
+
+void tls_srv_start(tls_srv *s) {
+  static const char *const host[] = {"127.0.0.1"};
+
+  ASSERT_OK(weft_create_server(host, 1, 0, srv_factory, s, NULL, &s->srv));
+  s->port = weft_server_port(s->srv);
+  ASSERT_GT(s->port, 0);
+}
+
+void tls_srv_stop(tls_srv *s) {
+  weft_server_close(s->srv);
+  weft_server_abort_clients(s->srv);
+  ASSERT_OK(weft_server_wait_closed(s->srv, 5));
+  weft_server_free(s->srv);
+  s->srv = NULL;
 }

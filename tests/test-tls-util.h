@@ -51,9 +51,11 @@ typedef struct tls_app {
   char buf[65536];
   size_t len;
   int made, eof, lost, lost_err;
-  int echo;      /* write back what arrives */
-  int keep_open; /* eof_received's answer */
-  char err[256]; /* weft_tls_transport_error at connection_lost */
+  int echo; /* write back what arrives */
+  int paused_writing, resumed_writing;
+  int pause_reading; /* pause reading at connection_made */
+  int keep_open;     /* eof_received's answer */
+  char err[256];     /* weft_tls_transport_error at connection_lost */
   weft_transport *tr;
 } tls_app;
 extern const weft_protocol tls_app_proto;
@@ -65,5 +67,23 @@ int tls_wait(const int *flag, double timeout);
 int tls_wait_text(tls_app *a, const char *needle, double timeout);
 /* A plain TCP connection to 127.0.0.1:port with tls_raw_proto. */
 weft_transport *tls_tcp(int port);
+
+/* A loopback server: TLS (ctx set) or raw TCP, for one connection at a
+ * time; records the handshake outcome. */
+typedef struct tls_srv {
+  weft_tls_ctx *ctx;     /* NULL: raw TCP */
+  double hs_timeout;     /* 0: default */
+  int nested;            /* TLS inside TLS: a second handshake inside */
+  const char *raw_reply; /* raw: written at connect */
+  int raw_close_on_data; /* raw: close when data arrives */
+  weft_server *srv;
+  int port;
+  weft_transport *lower; /* the accepted TCP transport */
+  int accepted, failed, fail_code;
+  char fail_msg[256];
+  tls_app app, inner;
+} tls_srv;
+void tls_srv_start(tls_srv *s);
+void tls_srv_stop(tls_srv *s);
 
 #endif
