@@ -180,7 +180,9 @@ int weft_create_connection(const char *host, int port, const weft_protocol *prot
 
 /*
  * Connect to a Unix socket: a path, or a Linux abstract name given with a
- * leading '@' or '\0'. Same codes as weft_create_connection; -ENAMETOOLONG
+ * leading '@' or '\0' (the name follows it, up to the next NUL; an empty
+ * string is therefore read as '\0' followed by a name and must not be
+ * passed). Same codes as weft_create_connection; -ENAMETOOLONG
  * for a path that does not fit sockaddr_un. opts may be NULL (only tls,
  * server_hostname, tls_handshake_timeout and the write marks apply).
  */
