@@ -12,7 +12,8 @@
  *   START                       (when the measured period begins)
  *   RESULT reqs=<req/s> mibs=<MiB/s one way> p50_us=<> p99_us=<> n=<requests>
  *          secs=<measured seconds> cpu=<the client's CPU time / secs>
- *          [server_cpu=<the CPU time of process -p PID / secs>]
+ *          [server_cpu=<the CPU time of process -p PID / secs>
+ *           server_user=<the part of it in user mode, clock-tick grain>]
  */
 #include <uv.h>
 #include <openssl/err.h>
@@ -57,6 +58,7 @@ static struct {
   double cpu0, cpu1; /* own CPU seconds when measuring started / stopped */
   int server_pid;    /* -p: also measure this process's CPU time */
   double scpu0, scpu1;
+  double suser0, suser1; /* its user-mode CPU seconds (/proc/PID/stat) */
   SSL_CTX *ctx;
   uv_timer_t timer;
   conn *c;
@@ -298,6 +300,25 @@ static double proc_cpu_seconds(int pid) {
   return (double)total / 1e9;
 }
 
+/* User-mode CPU seconds of a process, every thread (clock-tick grain). */
+static double proc_user_seconds(int pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');
+  unsigned long long utime = 0;
+  /* after the name: state ppid pgrp session tty tpgid flags minflt cminflt
+   * majflt cmajflt utime */
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu", &utime) != 1)
+    return -1;
+  return (double)utime / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -319,6 +340,8 @@ static void report(void) {
          pct(0.50), pct(0.99), g.nlat, secs, (g.cpu1 - g.cpu0) / secs);
   if (g.server_pid > 0 && g.scpu0 >= 0 && g.scpu1 >= 0)
     printf(" server_cpu=%.3f", (g.scpu1 - g.scpu0) / secs);
+  if (g.server_pid > 0 && g.suser0 >= 0 && g.suser1 >= 0)
+    printf(" server_user=%.3f", (g.suser1 - g.suser0) / secs);
   printf("\n");
 }
 
@@ -328,6 +351,7 @@ static void on_phase(uv_timer_t *t) {
     g.start_ns = uv_hrtime();
     g.cpu0 = cpu_seconds();
     g.scpu0 = g.server_pid > 0 ? proc_cpu_seconds(g.server_pid) : -1;
+    g.suser0 = g.server_pid > 0 ? proc_user_seconds(g.server_pid) : -1;
     printf("START\n");
     fflush(stdout);
     uv_timer_start(t, on_phase, (uint64_t)(g.duration * 1000), 0);
@@ -337,6 +361,7 @@ static void on_phase(uv_timer_t *t) {
   g.stop_ns = uv_hrtime();
   g.cpu1 = cpu_seconds();
   g.scpu1 = g.server_pid > 0 ? proc_cpu_seconds(g.server_pid) : -1;
+  g.suser1 = g.server_pid > 0 ? proc_user_seconds(g.server_pid) : -1;
   uv_stop(t->loop);
 }
 
