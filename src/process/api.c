@@ -95,6 +95,7 @@ int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n
     if (results[i].code && !first)
       first = results[i].code;
   }
+  b->ntaken = n;
   weft__batch_abandon(b); /* every job is done: this frees it */
   return first;
 }

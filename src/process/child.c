@@ -13,7 +13,7 @@
 
 #include "process/internal.h"
 
-#define FLUSH_AFTER 0.001 /* seconds a result waits for others to share its frame */
+#define FLUSH_AFTER 0.005 /* seconds between results frames of a busy child */
 
 /* One ITEMS frame's payload, kept until its last item is done. */
 typedef struct cchunk {

@@ -63,7 +63,7 @@ static void pool_maybe_free(weft_pool *p) {
 /* ---- batches ---------------------------------------------------------- */
 
 static void batch_free(weft__pbatch *b) {
-  for (size_t i = 0; b->jobs && i < b->n; i++)
+  for (size_t i = 0; b->jobs && b->ntaken < b->n && i < b->n; i++)
     if (b->jobs[i].done)
       weft_pool_result_clear(&b->jobs[i].res);
   weft_free(b->arena);
