@@ -279,3 +279,30 @@ TEST_IMPL(udp_bad_args) {
   ASSERT_OK(weft_test_run(bad_calls, NULL, NULL));
   return 0;
 }
+
+/* A timeout or cancellation while a name resolves leaves nothing open. */
+static void *open_cancel(void *arg) {
+  weft_udp_opts o = {.local_host = "localhost", .family = AF_INET};
+  weft_udp *u = NULL;
+  weft_scope sc;
+  int rc;
+
+  (void)arg;
+  ASSERT_OK(weft_timeout_enter(&sc, 0));
+  ASSERT_EQ(-ETIMEDOUT, weft_udp_open(&u, &o));
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  ASSERT_NULL(u);
+  /* a name that does not exist: an error, whichever comes first */
+  o = (weft_udp_opts){.remote_host = "no-such-host.invalid", .remote_port = 9};
+  ASSERT_OK(weft_timeout_enter(&sc, 0.5));
+  rc = weft_udp_open(&u, &o);
+  weft_timeout_leave(&sc);
+  ASSERT_NE(0, rc);
+  ASSERT_NULL(u);
+  return NULL;
+}
+
+TEST_IMPL(udp_open_cancel) {
+  ASSERT_OK(weft_test_run(open_cancel, NULL, NULL));
+  return 0;
+}
