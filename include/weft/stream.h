@@ -243,8 +243,34 @@ int weft_stream_error(const weft_stream *s);
 int weft_stream_peername(const weft_stream *s, struct sockaddr_storage *out);
 int weft_stream_sockname(const weft_stream *s, struct sockaddr_storage *out);
 int weft_stream_fileno(const weft_stream *s);
-/* The transport underneath (the reading one for a pair of pipes). */
+/* The transport underneath (the reading one for a pair of pipes); NULL
+ * once a failed start_tls has closed it. */
 weft_transport *weft_stream_transport(weft_stream *s);
+
+/* ------------------------------------------------------------------ */
+/* TLS                                                                 */
+/* ------------------------------------------------------------------ */
+
+struct weft_tls_opts;
+struct weft_tls_info;
+
+/*
+ * asyncio's StreamWriter.start_tls: run a TLS handshake over the stream's
+ * connection (either side: opts->server_side, see weft_start_tls in
+ * weft/tls.h) and carry on over TLS with the same stream. Suspends until
+ * the handshake is done. Bytes already buffered for reading stay there (as
+ * plaintext). TLS inside TLS works (upgrade a stream that is TLS already).
+ *
+ * Returns 0, or: -EINVAL (NULL arguments, bad options), -EPERM, -EBUSY (a
+ * task is reading), -ENOTSUP (a pair of pipes), -EPIPE (closing), the
+ * connection's error, and the codes of weft_start_tls (-ETIMEDOUT,
+ * -ECANCELED, WEFT_TLS_VERIFY_FAILED, WEFT_TLS_PROTOCOL_ERROR,
+ * WEFT_TLS_HANDSHAKE_EOF, -ENOMEM). On failure the connection is closed
+ * and weft_stream_error returns the code; weft_tls_last_error() says why.
+ */
+int weft_stream_start_tls(weft_stream *s, weft_tls_ctx *ctx, const struct weft_tls_opts *opts);
+/* Negotiated TLS parameters: 0, or -EINVAL when the stream is not TLS. */
+int weft_stream_tls_info(const weft_stream *s, struct weft_tls_info *info);
 
 #ifdef __cplusplus
 }

@@ -275,15 +275,15 @@ static weft_transport *any_tr(const weft_stream *s) {
 }
 
 int weft_stream_peername(const weft_stream *s, struct sockaddr_storage *out) {
-  return weft_transport_peername(any_tr(s), out);
+  return any_tr(s) ? weft_transport_peername(any_tr(s), out) : -ENOTCONN;
 }
 
 int weft_stream_sockname(const weft_stream *s, struct sockaddr_storage *out) {
-  return weft_transport_sockname(any_tr(s), out);
+  return any_tr(s) ? weft_transport_sockname(any_tr(s), out) : -ENOTCONN;
 }
 
 int weft_stream_fileno(const weft_stream *s) {
-  return weft_transport_fileno(any_tr(s));
+  return any_tr(s) ? weft_transport_fileno(any_tr(s)) : -EBADF;
 }
 
 weft_transport *weft_stream_transport(weft_stream *s) {

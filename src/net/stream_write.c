@@ -10,7 +10,7 @@
 /* The code a write gets on a stream that cannot take one, or 0. */
 static int write_check(const weft_stream *s) {
   if (!s->wtr)
-    return -ENOTSUP;
+    return s->err ? s->err : -ENOTSUP;
   if (s->wlost && s->err)
     return s->err;
   if (s->wlost || s->closing)
