@@ -6,6 +6,8 @@
  *                                    read -> write -> drain (weft_start_server),
  *                                    reading into a 256 KiB buffer as the Go
  *                                    server does
+ *   echo_weft streams-view [PORT]    the same with weft_stream_read_view
+ *                                    (no copy out of the stream's buffer)
  *   echo_weft tls CERT KEY [PORT]    the protocol server with TLS: each
  *                                    accepted connection is wrapped with
  *                                    weft_tls_wrap (asyncio's SSLProtocol)
@@ -107,9 +109,20 @@ static void echo_stream(weft_stream *s, void *arg) {
   free(buf);
 }
 
-static int serve_streams(void) {
+static void echo_stream_view(weft_stream *s, void *arg) {
+  (void)arg;
+  const char *data;
+  size_t len = 0;
+  while (weft_stream_read_view(s, STREAM_BUF, &data, &len) == 0 && len > 0) {
+    if (weft_stream_write(s, data, len) != 0 || weft_stream_drain(s) != 0)
+      break;
+  }
+}
+
+static int serve_streams(int view) {
   weft_stream_server *srv = NULL;
-  int err = weft_start_server("127.0.0.1", g.port, echo_stream, NULL, NULL, &srv);
+  int err = weft_start_server("127.0.0.1", g.port, view ? echo_stream_view : echo_stream, NULL,
+                              NULL, &srv);
   if (err)
     return err;
   printf("LISTENING %d\n", weft_stream_server_port(srv));
@@ -122,8 +135,8 @@ static int serve_streams(void) {
 static void *server_main(void *arg) {
   (void)arg;
   int err;
-  if (strcmp(g.mode, "streams") == 0)
-    err = serve_streams();
+  if (strncmp(g.mode, "streams", 7) == 0)
+    err = serve_streams(strcmp(g.mode, "streams-view") == 0);
   else
     err = serve_protocol(strcmp(g.mode, "tls") == 0);
   if (err)
@@ -132,7 +145,8 @@ static void *server_main(void *arg) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: echo_weft protocol|streams [PORT] | echo_weft tls CERT KEY [PORT]\n");
+  fprintf(stderr, "usage: echo_weft protocol|streams|streams-view [PORT] | "
+                  "echo_weft tls CERT KEY [PORT]\n");
   exit(2);
 }
 
@@ -147,7 +161,8 @@ int main(int argc, char **argv) {
     g.cert = argv[2];
     g.key = argv[3];
     next = 4;
-  } else if (strcmp(g.mode, "protocol") != 0 && strcmp(g.mode, "streams") != 0) {
+  } else if (strcmp(g.mode, "protocol") != 0 && strcmp(g.mode, "streams") != 0 &&
+             strcmp(g.mode, "streams-view") != 0) {
     usage();
   }
   g.port = argc > next ? atoi(argv[next]) : 0;
