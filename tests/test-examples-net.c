@@ -31,3 +31,18 @@ TEST_IMPL(examples_001_echo_stream) {
   ASSERT_EQ(1, count_substr("[server] Close the connection from 127.0.0.1:"));
   return 0;
 }
+
+TEST_TIMEOUT(examples_001_echo_protocol, 30);
+TEST_IMPL(examples_001_echo_protocol) {
+  run_example("001_echo_protocol");
+  ASSERT_EQ(0, run.status);
+  ASSERT_EQ(1, count_substr("Serving on 127.0.0.1:"));
+  ASSERT_EQ(1, count_substr("[server] Connection from 127.0.0.1:"));
+  EXPECT_IN_ORDER("[client] Send: Hello World!", "[client] Send: 你好，weft", "[client] Send: bye",
+                  "[client] Received: Hello World!", "[client] Received: 你好，weft",
+                  "[client] Received: bye", "[server] The client is done sending; closing",
+                  "[client] Server closed the connection");
+  ASSERT_EQ(1, count_substr("[server] Connection closed (cleanly)"));
+  ASSERT_EQ(0, count_substr("Connection lost"));
+  return 0;
+}

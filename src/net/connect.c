@@ -168,17 +168,12 @@ static int connect_addrs(race *r, const weft__addrs *addrs) {
 int weft__connect_finish(weft__uvs *u, const char *host, const weft_protocol *proto, void *arg,
                          const weft_connect_opts *o, weft_transport **out) {
   weft_transport *tr = &u->base;
-  int rc;
 
   if (o && (o->write_high || o->write_low))
     weft_transport_set_write_buffer_limits(tr, o->write_high,
                                            o->write_low ? o->write_low : SIZE_MAX);
-  if (o && o->tls) {
-    rc = weft__tls_client(u, host, proto, arg, o, out);
-    if (rc)
-      weft__uvs_discard(u);
-    return rc;
-  }
+  if (o && o->tls)
+    return weft__tls_client(u, host, proto, arg, o, out); /* closes u on failure */
   weft__uvs_start(u, proto, arg);
   *out = tr;
   return 0;

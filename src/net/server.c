@@ -12,6 +12,7 @@
 
 #include "core/internal.h"
 #include "net/server.h"
+#include "net/tlshook.h"
 
 #define ACCEPT_BATCH 64
 
@@ -113,7 +114,12 @@ static void srv_new_conn(weft_server *srv, int fd) {
     weft__uvs_discard(u);
     return;
   }
-  weft__uvs_start(u, proto, parg);
+  if (!srv->opts.tls) {
+    weft__uvs_start(u, proto, parg);
+    return;
+  }
+  if (weft__tls_server(u, proto, parg, &srv->opts) != 0)
+    weft_transport_abort(&u->base);
 }
 
 /* 1: go on accepting, 0: stop for now. */
