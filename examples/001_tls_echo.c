@@ -112,6 +112,8 @@ static void tcp_data(weft_transport *tr, const char *data, size_t len, void *arg
 }
 
 static const weft_protocol tcp_proto = {.connection_made = tcp_made, .data_received = tcp_data};
+/* The client's TCP connection, until weft_start_tls takes it over. */
+static const weft_protocol plain_proto = {.data_received = tcp_data};
 
 static int factory(void *farg, weft_transport *tr, const weft_protocol **proto, void **arg) {
   (void)farg;
@@ -163,7 +165,7 @@ static int run_client(int port) {
 
   weft_event_init(&c.got_echo);
   weft_event_init(&c.closed);
-  if ((rc = weft_create_connection("127.0.0.1", port, &tcp_proto, NULL, NULL, &tcp)) != 0)
+  if ((rc = weft_create_connection("127.0.0.1", port, &plain_proto, NULL, NULL, &tcp)) != 0)
     return rc;
   rc = weft_start_tls(tcp, &client_proto, &c, client_ctx,
                       &(weft_tls_opts){.server_hostname = "localhost"}, &tls);

@@ -184,9 +184,9 @@ static int fetch(int port, weft_tls_ctx *ctx) {
 
   memset(&a, 0, sizeof a);
   ASSERT_OK(start(port, ctx, "localhost", &a, &tr));
+  ASSERT_OK(weft_tls_info_get(tr, &info));
   ASSERT_OK(weft_transport_write(tr, "GET / HTTP/1.0\r\n\r\n", 18));
   ASSERT(tls_wait_text(&a, "</HTML>", 10) || tls_wait_text(&a, "</html>", 1));
-  ASSERT_OK(weft_tls_info_get(tr, &info));
   if (!a.lost)
     weft_transport_close(tr);
   ASSERT(tls_wait(&a.lost, 10));

@@ -39,13 +39,14 @@ static void *garbage(void *arg) {
   /* a TLS server meets a client that sends HTTP */
   tls.ctx = server_ctx();
   tls_srv_start(&tls);
-  junk = tls_tcp(tls.port);
+  junk = weft_transport_retain(tls_tcp(tls.port)); /* the server closes it */
   ASSERT_OK(weft_transport_write(junk, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27));
   ASSERT(tls_wait(&tls.failed, 10));
   ASSERT_EQ(WEFT_TLS_PROTOCOL_ERROR, tls.fail_code);
   ASSERT(strstr(tls.fail_msg, "does not speak TLS"));
   ASSERT_EQ(0, tls.app.made);
   weft_transport_close(junk);
+  weft_transport_release(junk);
   /* a TLS client meets a server that answers in plain text */
   raw.raw_reply = "HTTP/1.0 400 Bad Request\r\n\r\n";
   tls_srv_start(&raw);
@@ -123,10 +124,11 @@ static void *timeouts(void *arg) {
   tls.ctx = server_ctx();
   tls.hs_timeout = 0.3;
   tls_srv_start(&tls);
-  mute = tls_tcp(tls.port);
+  mute = weft_transport_retain(tls_tcp(tls.port)); /* the server closes it */
   ASSERT(tls_wait(&tls.failed, 10));
   ASSERT_EQ(-ETIMEDOUT, tls.fail_code);
   weft_transport_close(mute);
+  weft_transport_release(mute);
   tls_srv_stop(&silent);
   tls_srv_stop(&tls);
   weft_tls_ctx_release(tls.ctx);
