@@ -138,3 +138,60 @@ TEST_TIMEOUT(stream_start_tls_peer_not_tls, 30);
 TEST_IMPL(stream_start_tls_peer_not_tls) {
   return weft_test_run(not_tls, NULL, NULL);
 }
+
+/* A TLS stream server: a client sending garbage never reaches the handler
+ * (and leaves nothing behind), a TLS client gets its echo. */
+static void tls_echo(weft_stream *s, void *arg) {
+  const char *line;
+  size_t len;
+  int *served = arg;
+
+  while (weft_stream_next_line(s, &line, &len) > 0)
+    if (weft_stream_write(s, line, len) != 0 || weft_stream_drain(s) != 0)
+      break;
+  (*served)++;
+}
+
+static void *tls_server(void *arg) {
+  weft_tls_ctx_opts so = {.server = 1, .cert_file = cert, .key_file = key};
+  weft_tls_ctx_opts co = {.verify = WEFT_TLS_VERIFY_NONE};
+  weft_server_opts sopts = WEFT_SERVER_OPTS_INIT;
+  weft_connect_opts copts = WEFT_CONNECT_OPTS_INIT;
+  weft_stream_server *srv;
+  weft_stream *c;
+  const char *line;
+  size_t len;
+  int served = 0;
+
+  (void)arg;
+  ASSERT_OK(weft_tls_ctx_new(&sopts.tls, &so));
+  ASSERT_OK(weft_tls_ctx_new(&copts.tls, &co));
+  copts.server_hostname = "localhost";
+  ASSERT_OK(weft_start_server("127.0.0.1", 0, tls_echo, &served, &sopts, &srv));
+  ASSERT_OK(weft_open_connection("127.0.0.1", weft_stream_server_port(srv), NULL, &c));
+  ASSERT_OK(weft_stream_write_str(c, "GET / HTTP/1.0\r\n\r\n"));
+  ASSERT_EQ(0, weft_stream_next_line(c, &line, &len)); /* the server hangs up */
+  weft_stream_free(c);
+  ASSERT_OK(weft_open_connection("127.0.0.1", weft_stream_server_port(srv), &copts, &c));
+  ASSERT_OK(weft_stream_write_str(c, "over tls\n"));
+  ASSERT_OK(weft_stream_read_line(c, &line, &len));
+  ASSERT_EQ(9u, len);
+  weft_stream_free(c);
+  weft_stream_server_close(srv);
+  ASSERT_OK(weft_stream_server_wait_closed(srv, 5.0));
+  ASSERT_EQ(1, served);
+  weft_stream_server_free(srv);
+  weft_tls_ctx_release(sopts.tls);
+  weft_tls_ctx_release(copts.tls);
+  return NULL;
+}
+
+TEST_TIMEOUT(stream_server_tls, 30);
+TEST_IMPL(stream_server_tls) {
+  int rc;
+
+  make_cert();
+  rc = weft_test_run(tls_server, NULL, NULL);
+  drop_cert();
+  return rc;
+}

@@ -42,15 +42,12 @@ static void *handler_task(void *arg) {
   return NULL;
 }
 
-static void on_made_server(weft_transport *tr, void *arg) {
-  weft_stream *s = arg;
-  weft_stream_server *ss = s->server;
+/* Start the handler's task; on failure the connection is aborted. */
+static void start_handler(weft_stream_server *ss, weft_stream *s) {
   weft_spawn_opts o = {.name = "stream handler"};
 
-  weft__stream_attach_read(s, tr);
-  weft__stream_attach_write(s, tr);
   if (weft_spawn(NULL, handler_task, s, &o) != 0) {
-    weft_transport_abort(tr);
+    weft_stream_abort(s);
     weft_stream_free(s);
     return;
   }
@@ -58,19 +55,43 @@ static void on_made_server(weft_transport *tr, void *arg) {
   ss->refs++;
 }
 
-static weft_protocol server_protocol;
-
-static int factory(void *arg, weft_transport *tr, const weft_protocol **proto, void **proto_arg) {
+/* The stream is made here, not in the factory: a connection whose TLS
+ * handshake fails never gets this far, and must not leave a stream behind.
+ * The transport then switches to the stream's own protocol. */
+static void on_made_server(weft_transport *tr, void *arg) {
   weft_stream_server *ss = arg;
   weft_stream *s = weft__stream_new(weft_transport_loop(tr));
 
-  if (!s)
-    return -ENOMEM;
+  if (!s) {
+    weft_transport_abort(tr);
+    return;
+  }
   s->handler = ss->handler;
   s->handler_arg = ss->arg;
   s->server = ss;
+  weft__stream_attach_read(s, tr);
+  weft__stream_attach_write(s, tr);
+  weft_transport_set_protocol(tr, &weft__stream_protocol, s);
+  start_handler(ss, s);
+}
+
+/* Nothing arrives before connection_made switches the protocol. */
+static void no_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  WEFT__UNUSED(tr);
+  WEFT__UNUSED(data);
+  WEFT__UNUSED(len);
+  WEFT__UNUSED(arg);
+}
+
+static const weft_protocol server_protocol = {
+    .connection_made = on_made_server,
+    .data_received = no_data,
+};
+
+static int factory(void *arg, weft_transport *tr, const weft_protocol **proto, void **proto_arg) {
+  WEFT__UNUSED(tr);
   *proto = &server_protocol;
-  *proto_arg = s;
+  *proto_arg = arg;
   return 0;
 }
 
@@ -86,8 +107,6 @@ static int server_new(weft_stream_handler handler, void *arg, weft_stream_server
   ss->arg = arg;
   ss->refs = 1;
   weft__list_init(&ss->waiters);
-  server_protocol = weft__stream_protocol;
-  server_protocol.connection_made = on_made_server;
   *out = ss;
   return 0;
 }
