@@ -38,6 +38,7 @@ struct weft_resolver {
   weft__dns_poll *polls; /* one per socket c-ares watches */
   size_t inflight;       /* queries handed to c-ares and not answered */
   int closing;
+  uint64_t first_try_ms; /* the first try's timeout, for weft__dns_arm */
   int cache_on;
   uint32_t cache_max_ttl;
   size_t cache_len;

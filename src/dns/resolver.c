@@ -63,13 +63,11 @@ int weft__dns_code(int s) {
   }
 }
 
-static void timer_fire(uv_timer_t *t) {
-  weft_resolver *r = t->data;
+static void timer_fire(uv_timer_t *t);
 
-  ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-  weft__dns_arm(r);
-}
-
+/* Arm the timer for c-ares' next deadline. ares_timeout walks every
+ * pending query, so a running timer is left alone when it fires no later
+ * than a new first try would time out: firing early only re-arms it. */
 void weft__dns_arm(weft_resolver *r) {
   struct timeval tv, *next;
   uint64_t ms;
@@ -78,6 +76,8 @@ void weft__dns_arm(weft_resolver *r) {
     uv_timer_stop(r->timer);
     return;
   }
+  if (uv_is_active((uv_handle_t *)r->timer) && uv_timer_get_due_in(r->timer) <= r->first_try_ms)
+    return;
   next = ares_timeout(r->channel, NULL, &tv);
   if (!next) {
     uv_timer_stop(r->timer);
@@ -85,6 +85,14 @@ void weft__dns_arm(weft_resolver *r) {
   }
   ms = (uint64_t)next->tv_sec * 1000 + ((uint64_t)next->tv_usec + 999) / 1000;
   uv_timer_start(r->timer, timer_fire, ms, 0);
+}
+
+static void timer_fire(uv_timer_t *t) {
+  weft_resolver *r = t->data;
+
+  ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+  uv_timer_stop(t); /* recompute from c-ares */
+  weft__dns_arm(r);
 }
 
 static void poll_event(uv_poll_t *h, int status, int events) {
@@ -271,6 +279,8 @@ int weft_resolver_new(weft_resolver **out, const weft_resolver_opts *opts) {
     goto fail_channel;
   uv_timer_init(&loop->uv, r->timer);
   r->timer->data = r;
+  /* c-ares' default first try is 5 s; a resolv.conf may shorten it */
+  r->first_try_ms = opts && opts->timeout > 0 ? (uint64_t)ceil(opts->timeout * 1000) : 1000;
   r->cache_on = opts && opts->cache;
   r->cache_max_ttl = opts ? opts->cache_max_ttl : 0;
   *out = r;
