@@ -48,11 +48,13 @@ static void *broken_pipe_main(void *arg) {
   ASSERT_OK(pipe(fds));
   close(fds[0]);
   ASSERT_OK(weft_connect_write_pipe(fds[1], &rec_proto, &writer, &wt));
+  weft_transport_retain(wt); /* used after connection_lost below */
   rc = weft_transport_write(wt, "x", 1);
   ASSERT(rc == 0 || rc == -EPIPE);
   WAIT_UNTIL(writer.lost, 5);
   ASSERT_EQ(-EPIPE, writer.lost_err);
   ASSERT_EQ(-EPIPE, weft_transport_write(wt, "x", 1));
+  weft_transport_release(wt);
   return NULL;
 }
 

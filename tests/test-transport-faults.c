@@ -152,6 +152,7 @@ static void *reset_read_main(void *arg) {
   srv = start_server(&side, NULL);
   ASSERT_OK(
       weft_create_connection("127.0.0.1", weft_server_port(srv), &rec_proto, &cli, NULL, &tr));
+  weft_transport_retain(tr); /* used after connection_lost below */
   WAIT_UNTIL(side.conns[0].tr, 5);
   ASSERT_OK(weft_transport_write(side.conns[0].tr, "partial", 7));
   WAIT_UNTIL(cli.len == 7, 5);
@@ -161,6 +162,7 @@ static void *reset_read_main(void *arg) {
   ASSERT_STR_EQ("MDL", cli.log);
   ASSERT_EQ(-ECONNRESET, cli.lost_err);
   ASSERT_EQ(-EPIPE, weft_transport_write(tr, "x", 1));
+  weft_transport_release(tr);
   stop_server(srv);
   rec_free(&cli);
   return NULL;
@@ -181,6 +183,7 @@ static void *reset_write_main(void *arg) {
   srv = start_server(&side, NULL);
   ASSERT_OK(
       weft_create_connection("127.0.0.1", weft_server_port(srv), &rec_proto, &cli, NULL, &tr));
+  weft_transport_retain(tr);                   /* used after connection_lost below */
   ASSERT_OK(weft_transport_pause_reading(tr)); /* only the write side matters */
   WAIT_UNTIL(side.conns[0].tr, 5);
   ASSERT_OK(weft_transport_pause_reading(side.conns[0].tr));
@@ -197,6 +200,7 @@ static void *reset_write_main(void *arg) {
   WAIT_UNTIL(cli.lost, 5);
   ASSERT(cli.lost_err == -ECONNRESET || cli.lost_err == -EPIPE);
   ASSERT_EQ(-EPIPE, weft_transport_write(tr, "x", 1));
+  weft_transport_release(tr);
   stop_server(srv);
   return NULL;
 }

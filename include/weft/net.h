@@ -83,7 +83,8 @@ typedef int (*weft_protocol_factory)(void *factory_arg, weft_transport *tr,
  * buffer may grow past the high water mark (the protocol is told through
  * pause_writing and should stop producing). Returns 0; -EPIPE when the
  * transport is closing or closed or write_eof was called; -ENOMEM;
- * -ENOTSUP on a read-only pipe. A write error detected later ends the
+ * -ENOTSUP on a read-only pipe; the socket's error (-EPIPE, -ECONNRESET)
+ * when the kernel refused the data at once. A write error ends the
  * connection through connection_lost(err).
  */
 int weft_transport_write(weft_transport *tr, const void *data, size_t len);
@@ -231,7 +232,10 @@ typedef struct weft_server_opts {
  * on port (0: an ephemeral port, read it back with weft_server_port; with
  * several addresses and port 0, each listener gets its own port). For each
  * accepted connection, factory picks the protocol, then connection_made
- * runs. Accepting starts at once. May suspend to resolve names.
+ * runs. With opts->tls the handshake runs first (without a task): the
+ * factory sees the TCP transport, the protocol gets the TLS transport once
+ * the handshake is done, and connections failing it are closed unseen.
+ * Accepting starts at once. May suspend to resolve names.
  *
  * Returns 0 and *out, or -EINVAL (bad arguments), -EADDRINUSE,
  * -EADDRNOTAVAIL, -EACCES, the resolver's error, -ENOMEM, -EPERM (not in a
