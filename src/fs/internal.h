@@ -1,0 +1,68 @@
+/* File layer internals shared by its files. */
+#ifndef WEFT_FS_INTERNAL_H
+#define WEFT_FS_INTERNAL_H
+
+#include "core/internal.h"
+#include "weft/fs.h"
+
+/* One fs request: started by the caller with weft__fs_cb, then waited for
+ * with weft__fs_wait (on the caller's stack: it always completes before
+ * the wait returns). */
+typedef struct weft__fs_req {
+  uv_fs_t req;
+  weft_task *task;
+  uint8_t done;
+} weft__fs_req;
+
+void weft__fs_cb(uv_fs_t *req);
+/* Prepare r for a request of the current task: -EPERM outside a task, the
+ * pending cancellation code (seen) if there is one, else 0. */
+int weft__fs_begin(weft__fs_req *r, weft_loop **loop);
+/* Wait for the request started with rc (the uv_fs_* return). Returns the
+ * interruption code (-ECANCELED, -ETIMEDOUT) if the task was interrupted,
+ * else 0; the request's own result is in r->req.result. uv_fs_req_cleanup
+ * is left to the caller. */
+int weft__fs_wait(weft__fs_req *r, int rc);
+/* Both: the code of an interruption, else the request's result (>= 0 or a
+ * negative errno). Cleans the request up. */
+int64_t weft__fs_finish(weft__fs_req *r, int rc);
+
+/* Record "op 'path': message" as this thread's fs error; returns code. */
+int weft__fs_fail(int code, const char *op, const char *path);
+int weft__fs_fail2(int code, const char *op, const char *from, const char *to);
+
+enum { WEFT__F_READ = 1, WEFT__F_WRITE = 2, WEFT__F_APPEND = 4 };
+
+struct weft_file {
+  uv_file fd;
+  int flags; /* WEFT__F_* */
+  char *path;
+  int64_t raw_pos; /* where the next request reads or writes */
+  char *rbuf;      /* read buffer: rbuf[rpos..rlen) is unread */
+  size_t rpos, rlen;
+  char *wbuf; /* write buffer: wbuf[0..wlen) is unwritten */
+  size_t wlen;
+  size_t cap;
+  char *line; /* the last line returned */
+  size_t line_cap;
+};
+
+/* Parse a mode string into open(2) flags and WEFT__F_*; -EINVAL if bad. */
+int weft__fs_mode(const char *mode, int *oflags, int *fflags);
+/* Forget unread buffered data (the position does not move). */
+void weft__file_drop_read(weft_file *f);
+/* Read up to n bytes at raw_pos into buf (one request); returns the count,
+ * 0 at EOF, or an error / interruption code. */
+int64_t weft__file_pread(weft_file *f, char *buf, size_t n);
+/* Refill the read buffer; returns the count (0 at EOF) or a code. */
+int64_t weft__file_fill(weft_file *f);
+/* Start a read: checks the file and flushes pending writes. */
+int weft__file_read_begin(weft_file *f, const char *op);
+/* Undo a read interrupted part way: back to position start. */
+int weft__file_read_abort(weft_file *f, int64_t start, int code, const char *op);
+/* Size of the open file (fstat on the pool). */
+int weft__file_size(weft_file *f, int64_t *size);
+/* Fill a weft_stat from libuv's. */
+void weft__fs_stat_fill(weft_stat *st, const uv_stat_t *s);
+
+#endif

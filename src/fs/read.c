@@ -1,0 +1,138 @@
+/*
+ * Reading: read(n), read() to the end. Small reads are served from the
+ * buffer; a read at least as large as the buffer goes straight into the
+ * caller's memory. An interrupted read puts the position back where the
+ * call started.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+int64_t weft__file_pread(weft_file *f, char *buf, size_t n) {
+  weft__fs_req r;
+  weft_loop *loop;
+  uv_buf_t b = uv_buf_init(buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
+  int64_t rc = weft__fs_begin(&r, &loop);
+
+  if (rc)
+    return rc;
+  rc = weft__fs_wait(&r, uv_fs_read(&loop->uv, &r.req, f->fd, &b, 1, f->raw_pos, weft__fs_cb));
+  if (r.req.result > 0)
+    f->raw_pos += r.req.result; /* even when interrupted: it was read */
+  if (!rc)
+    rc = r.req.result;
+  uv_fs_req_cleanup(&r.req);
+  return rc;
+}
+
+int64_t weft__file_fill(weft_file *f) {
+  int64_t rc = weft__file_pread(f, f->rbuf, f->cap);
+
+  f->rpos = 0;
+  f->rlen = rc > 0 ? (size_t)rc : 0;
+  return rc;
+}
+
+int weft__file_read_begin(weft_file *f, const char *op) {
+  int rc;
+
+  if (!f || f->fd < 0 || !(f->flags & WEFT__F_READ))
+    return weft__fs_fail(-EBADF, op, f ? f->path : NULL);
+  if (f->wlen && (rc = weft_file_flush(f)) != 0)
+    return rc;
+  return 0;
+}
+
+int weft__file_read_abort(weft_file *f, int64_t start, int code, const char *op) {
+  f->rpos = f->rlen = 0;
+  f->raw_pos = start;
+  return weft__fs_fail(code, op, f->path);
+}
+
+static size_t take(weft_file *f, char *dst, size_t n) {
+  size_t k = f->rlen - f->rpos < n ? f->rlen - f->rpos : n;
+
+  memcpy(dst, f->rbuf + f->rpos, k);
+  f->rpos += k;
+  return k;
+}
+
+ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
+  char *dst = buf;
+  size_t got;
+  int64_t start, rc = weft__file_read_begin(f, "read");
+
+  if (rc)
+    return rc;
+  start = weft_file_tell(f);
+  got = take(f, dst, n);
+  while (got < n) {
+    if (n - got >= f->cap)
+      rc = weft__file_pread(f, dst + got, n - got);
+    else if ((rc = weft__file_fill(f)) > 0)
+      rc = (int64_t)take(f, dst + got, n - got);
+    if (rc <= 0)
+      break;
+    got += (size_t)rc;
+  }
+  if (rc < 0)
+    return weft__file_read_abort(f, start, (int)rc, "read");
+  return (ssize_t)got;
+}
+
+/* Grow *data to hold at least need bytes. */
+static int grow(char **data, size_t *cap, size_t need) {
+  char *p;
+  size_t c = *cap ? *cap : 4096;
+
+  while (c < need)
+    c *= 2;
+  if (c == *cap)
+    return 0;
+  if (!(p = weft_realloc(*data, c)))
+    return -ENOMEM;
+  *data = p;
+  *cap = c;
+  return 0;
+}
+
+/* Read to EOF into *data; the size of the file sizes the first buffer. */
+static int64_t read_rest(weft_file *f, char **data, size_t *len, size_t *cap) {
+  int64_t size = 0, rc = weft__file_size(f, &size);
+
+  if (rc)
+    return rc;
+  if (size > f->raw_pos && grow(data, cap, (size_t)(size - f->raw_pos) + *len + 1))
+    return -ENOMEM;
+  do {
+    if (*cap - *len < 65536 && grow(data, cap, *len + 65536))
+      return -ENOMEM;
+    rc = weft__file_pread(f, *data + *len, *cap - *len - 1);
+    if (rc > 0)
+      *len += (size_t)rc;
+  } while (rc > 0);
+  return rc;
+}
+
+int weft_file_read_all(weft_file *f, char **data, size_t *len) {
+  size_t cap = 0, n = 0;
+  char *buf = NULL;
+  int64_t start, rc = weft__file_read_begin(f, "read");
+
+  if (rc)
+    return (int)rc;
+  if (!data || !len)
+    return weft__fs_fail(-EINVAL, "read", f->path);
+  start = weft_file_tell(f);
+  if (grow(&buf, &cap, f->rlen - f->rpos + 1))
+    return weft__fs_fail(-ENOMEM, "read", f->path);
+  n = take(f, buf, f->rlen - f->rpos);
+  if ((rc = read_rest(f, &buf, &n, &cap)) < 0) {
+    weft_free(buf);
+    return weft__file_read_abort(f, start, (int)rc, "read");
+  }
+  buf[n] = '\0';
+  *data = buf;
+  *len = n;
+  return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * Writing: write, writelines, flush. Data is gathered in the write buffer
+ * and written when it fills; data at least as large as the buffer is
+ * written from the caller's memory. Append-mode writes let the kernel put
+ * them at the end (O_APPEND) and read the position back.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* One write request of up to n bytes at raw_pos; returns the count or a
+ * code. Bytes written count even when the wait was interrupted (*code). */
+static int64_t pwrite_once(weft_file *f, const char *buf, size_t n, int *code) {
+  weft__fs_req r;
+  weft_loop *loop;
+  uv_buf_t b = uv_buf_init((char *)buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
+  int append = f->flags & WEFT__F_APPEND;
+  int64_t result;
+
+  if ((*code = weft__fs_begin(&r, &loop)) != 0)
+    return 0;
+  *code = weft__fs_wait(
+      &r, uv_fs_write(&loop->uv, &r.req, f->fd, &b, 1, append ? -1 : f->raw_pos, weft__fs_cb));
+  result = r.req.result;
+  uv_fs_req_cleanup(&r.req);
+  if (result > 0)
+    f->raw_pos = append ? (int64_t)lseek(f->fd, 0, SEEK_CUR) : f->raw_pos + result;
+  return result;
+}
+
+/* Write all n bytes; *done gets how many were written. */
+static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
+  int code = 0;
+
+  *done = 0;
+  while (*done < n) {
+    int64_t rc = pwrite_once(f, buf + *done, n - *done, &code);
+
+    if (rc > 0)
+      *done += (size_t)rc;
+    if (code)
+      return code;
+    if (rc < 0)
+      return (int)rc;
+    if (rc == 0)
+      return -EIO;
+  }
+  return 0;
+}
+
+static int flush_buffer(weft_file *f) {
+  size_t done;
+  int rc = write_all(f, f->wbuf, f->wlen, &done);
+
+  /* The unwritten rest stays buffered; tell() does not move. */
+  memmove(f->wbuf, f->wbuf + done, f->wlen - done);
+  f->wlen -= done;
+  return rc;
+}
+
+int weft_file_flush(weft_file *f) {
+  int rc;
+
+  if (!f || f->fd < 0)
+    return weft__fs_fail(-EBADF, "flush", f ? f->path : NULL);
+  if (!f->wlen)
+    return 0;
+  if ((rc = flush_buffer(f)) != 0)
+    return weft__fs_fail(rc, "write", f->path);
+  return 0;
+}
+
+ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
+  size_t done;
+  int rc;
+
+  if (!f || f->fd < 0 || !(f->flags & WEFT__F_WRITE))
+    return weft__fs_fail(-EBADF, "write", f ? f->path : NULL);
+  if (n > SSIZE_MAX || (!data && n))
+    return weft__fs_fail(-EINVAL, "write", f->path);
+  weft__file_drop_read(f);
+  if (f->cap - f->wlen < n) {
+    if ((rc = weft_file_flush(f)) != 0)
+      return rc;
+    if (n >= f->cap) {
+      if ((rc = write_all(f, data, n, &done)) != 0)
+        return weft__fs_fail(rc, "write", f->path);
+      return (ssize_t)n;
+    }
+  }
+  memcpy(f->wbuf + f->wlen, data, n);
+  f->wlen += n;
+  return (ssize_t)n;
+}
+
+int weft_file_write_lines(weft_file *f, const char *const *lines, size_t n) {
+  if (!lines && n)
+    return weft__fs_fail(-EINVAL, "write", f ? f->path : NULL);
+  for (size_t i = 0; i < n; i++) {
+    ssize_t rc = weft_file_write(f, lines[i], strlen(lines[i]));
+
+    if (rc < 0)
+      return (int)rc;
+  }
+  return 0;
+}
