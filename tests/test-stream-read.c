@@ -326,3 +326,44 @@ static void *two_readers(void *arg) {
 TEST_IMPL(stream_read_one_reader_at_a_time) {
   return weft_test_run(two_readers, NULL, NULL);
 }
+
+/* A reader already waiting gets the data straight into its buffer; what
+ * does not fit stays buffered for the next read. */
+typedef struct small_read {
+  weft_stream *s;
+  char buf[4];
+  size_t got;
+} small_read;
+
+static void *small_reader(void *arg) {
+  small_read *r = arg;
+
+  return (void *)(intptr_t)weft_stream_read(r->s, r->buf, sizeof r->buf, &r->got);
+}
+
+static void *direct(void *arg) {
+  small_read r = {0};
+  sp_pair p;
+  weft_task *t;
+  char buf[16];
+  size_t got;
+
+  (void)arg;
+  sp_open(&p);
+  r.s = p.s;
+  t = spawn_named(small_reader, &r, "reader");
+  sp_settle(); /* parked with an empty buffer */
+  sp_send(&p, "abcdefgh");
+  ASSERT_EQ(0, await_rc(t));
+  ASSERT_EQ(4u, r.got);
+  ASSERT_OK(memcmp(r.buf, "abcd", 4));
+  ASSERT_OK(weft_stream_read(p.s, buf, sizeof buf, &got));
+  ASSERT_EQ(4u, got);
+  ASSERT_OK(memcmp(buf, "efgh", 4));
+  sp_close(&p);
+  return NULL;
+}
+
+TEST_IMPL(stream_read_direct_to_waiting_reader) {
+  return weft_test_run(direct, NULL, NULL);
+}

@@ -62,6 +62,10 @@ struct weft_stream {
   weft__sbuf rbuf;
   size_t limit;
   weft_task *reader; /* the task parked in a read */
+  /* A task parked in weft_stream_read with an empty buffer: data goes
+   * straight into its buffer (one copy less), the rest to rbuf. */
+  char *direct_buf;
+  size_t direct_cap, direct_got;
   weft__list drainers, closers;
   int err;         /* the error the connection was lost to */
   uint32_t refs;   /* the owner's, plus one per transport until lost */

@@ -129,10 +129,27 @@ void weft__stream_consumed(weft_stream *s) {
 
 /* ---- protocol --------------------------------------------------------- */
 
+/* Hand the start of data to a reader waiting with its own buffer. Returns
+ * how much it took. */
+static size_t give_direct(weft_stream *s, const char *data, size_t len) {
+  size_t n;
+
+  if (!s->direct_buf || !s->reader || s->rbuf.len)
+    return 0;
+  n = len < s->direct_cap ? len : s->direct_cap;
+  memcpy(s->direct_buf, data, n);
+  s->direct_got = n;
+  s->direct_buf = NULL;
+  return n;
+}
+
 static void on_data(weft_transport *tr, const char *data, size_t len, void *arg) {
   weft_stream *s = arg;
+  size_t n = give_direct(s, data, len);
 
   WEFT__UNUSED(tr);
+  data += n;
+  len -= n;
   if (weft__sbuf_append(&s->rbuf, data, len) != 0) {
     s->err = -ENOMEM;
     weft_transport_abort(tr);

@@ -45,6 +45,21 @@ int weft_stream_read_view(weft_stream *s, size_t n, const char **data, size_t *l
   return 0;
 }
 
+/* Wait with buf offered to on_data. Data it copied there is returned even
+ * if an interruption came after (nothing is lost). */
+static int wait_direct(weft_stream *s, void *buf, size_t n, size_t *got) {
+  int rc;
+
+  s->direct_buf = buf;
+  s->direct_cap = n;
+  s->direct_got = 0;
+  rc = weft__stream_wait_data(s, "stream read");
+  *got = s->direct_got;
+  s->direct_buf = NULL;
+  s->direct_got = 0;
+  return *got ? 0 : rc;
+}
+
 int weft_stream_read(weft_stream *s, void *buf, size_t n, size_t *got) {
   size_t take;
   int rc;
@@ -54,8 +69,10 @@ int weft_stream_read(weft_stream *s, void *buf, size_t n, size_t *got) {
     return rc;
   if (n == 0)
     return 0;
-  if ((rc = wait_some(s, "stream read")) != 0)
-    return rc;
+  while (s->rbuf.len == 0 && !s->eof) {
+    if ((rc = wait_direct(s, buf, n, got)) != 0 || *got)
+      return rc;
+  }
   if (s->rbuf.len == 0)
     return end_code(s);
   take = n < s->rbuf.len ? n : s->rbuf.len;
