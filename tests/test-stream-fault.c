@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "test-stream-peer.h"
 
@@ -204,7 +205,7 @@ typedef struct tcp_pair {
   int peer;
 } tcp_pair;
 
-static void tcp_open(tcp_pair *p) {
+static void tcp_open(tcp_pair *p, const weft_connect_opts *opts) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t alen = sizeof a;
   int lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -212,7 +213,7 @@ static void tcp_open(tcp_pair *p) {
   ASSERT_OK(bind(lfd, (struct sockaddr *)&a, sizeof a));
   ASSERT_OK(listen(lfd, 1));
   ASSERT_OK(getsockname(lfd, (struct sockaddr *)&a, &alen));
-  ASSERT_OK(weft_open_connection("127.0.0.1", ntohs(a.sin_port), NULL, &p->s));
+  ASSERT_OK(weft_open_connection("127.0.0.1", ntohs(a.sin_port), opts, &p->s));
   p->peer = accept(lfd, NULL, NULL);
   ASSERT_GE(p->peer, 0);
   close(lfd);
@@ -232,7 +233,7 @@ static void *reset_read(void *arg) {
   size_t got;
 
   (void)arg;
-  tcp_open(&p);
+  tcp_open(&p, NULL);
   ASSERT_EQ(3, write(p.peer, "abc", 3));
   ASSERT_OK(weft_stream_read_exactly(p.s, buf, 3, &got));
   tcp_reset(&p);
@@ -256,7 +257,7 @@ static void *reset_write(void *arg) {
   int rc = 0;
 
   (void)arg;
-  tcp_open(&p);
+  tcp_open(&p, NULL);
   /* fill the socket and the transport until drain waits */
   for (int i = 0; i < 64 && rc == 0; i++) {
     rc = weft_stream_write(p.s, chunk, sizeof chunk);
@@ -487,4 +488,77 @@ static void *connect_timeout(void *arg) {
 
 TEST_IMPL(stream_open_connection_timeout) {
   return weft_test_run(connect_timeout, NULL, NULL);
+}
+
+/* ---- the read side is bounded too ------------------------------------------ */
+
+static void *huge_send_job(void *arg) {
+  static char data[200000];
+  sp_pair *p = arg;
+  size_t off = 0;
+
+  memset(data, 'z', sizeof data);
+  while (off < sizeof data) {
+    ssize_t n = write(p->peer, data + off, sizeof data - off);
+
+    if (n <= 0)
+      break;
+    off += (size_t)n;
+  }
+  return NULL;
+}
+
+static void *read_bounded(void *arg) {
+  static char data[200000], back[200000];
+  weft_future *f;
+  sp_pair p;
+  size_t got;
+
+  (void)arg;
+  sp_open(&p);
+  memset(data, 'z', sizeof data);
+  ASSERT_OK(weft_stream_set_limit(p.s, 1024));
+  ASSERT_OK(weft_executor_submit(NULL, huge_send_job, &p, NULL, &f));
+  ASSERT_OK(weft_sleep(0.1)); /* nobody reads: the stream stops reading */
+  ASSERT_GT(weft_stream_buffered(p.s), 0u);
+  ASSERT_LE(weft_stream_buffered(p.s), 2 * 1024u + 65536u);
+  ASSERT_OK(weft_stream_read_exactly(p.s, back, sizeof back, &got)); /* resumes */
+  ASSERT_EQ(sizeof back, got);
+  ASSERT_OK(memcmp(back, data, sizeof back));
+  ASSERT_OK(weft_future_await(f, NULL));
+  weft_future_release(f);
+  sp_close(&p);
+  return NULL;
+}
+
+TEST_IMPL(stream_read_pauses_when_full) {
+  return weft_test_run(read_bounded, NULL, NULL);
+}
+
+/* TCP_NODELAY on by default, keep-alive on request. */
+static void *sockopts(void *arg) {
+  weft_connect_opts o = WEFT_CONNECT_OPTS_INIT;
+  tcp_pair p;
+  int on = 0;
+  socklen_t len = sizeof on;
+
+  (void)arg;
+  tcp_open(&p, NULL);
+  ASSERT_OK(getsockopt(weft_stream_fileno(p.s), IPPROTO_TCP, TCP_NODELAY, &on, &len));
+  ASSERT_NE(0, on);
+  ASSERT_OK(getsockopt(weft_stream_fileno(p.s), SOL_SOCKET, SO_KEEPALIVE, &on, &len));
+  ASSERT_EQ(0, on);
+  weft_stream_free(p.s);
+  close(p.peer);
+  o.keepalive = 30;
+  tcp_open(&p, &o);
+  ASSERT_OK(getsockopt(weft_stream_fileno(p.s), SOL_SOCKET, SO_KEEPALIVE, &on, &len));
+  ASSERT_NE(0, on);
+  weft_stream_free(p.s);
+  close(p.peer);
+  return NULL;
+}
+
+TEST_IMPL(stream_socket_options) {
+  return weft_test_run(sockopts, NULL, NULL);
 }
