@@ -32,7 +32,7 @@ static int udp_port_taken(int port) {
   return taken;
 }
 
-static pid_t start_dnsmasq(int port) {
+static pid_t spawn_dnsmasq(int port) {
   char arg_port[32];
   pid_t pid;
 
@@ -44,12 +44,34 @@ static pid_t start_dnsmasq(int port) {
 
     dup2(devnull, 1);
     dup2(devnull, 2);
-    execl("/usr/sbin/dnsmasq", "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
-          "--conf-file=/dev/null", "--listen-address=127.0.0.1", "--bind-interfaces", "--user=root",
+    execl("/usr/sbin/dnsmasq", "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+          "--conf-file=/dev/null", "--listen-address=127.0.0.1", "--bind-interfaces",
           "--host-record=dual.test,127.0.0.1,::1", arg_port, (char *)NULL);
     _exit(127);
   }
   return pid;
+}
+
+/* Start dnsmasq on a free port. Probing the port can collide with its
+ * bind (it then exits): start again on another port. */
+static pid_t start_dnsmasq(int *port) {
+  for (int attempt = 0; attempt < 10; attempt++) {
+    pid_t pid;
+
+    *port = free_udp_port();
+    pid = spawn_dnsmasq(*port);
+    for (int i = 0; i < 500; i++) {
+      if (waitpid(pid, NULL, WNOHANG) == pid)
+        break;
+      if (udp_port_taken(*port))
+        return pid;
+      ASSERT_OK(weft_sleep(0.01));
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+  }
+  ASSERT(!"dnsmasq did not start");
+  return -1;
 }
 
 /* A loopback listener whose accept queue is full: connects hang. */
@@ -92,11 +114,10 @@ static void *eyeballs_main(void *arg) {
   weft_transport *tr;
   weft_scope sc;
   char ns[64];
-  int dport = free_udp_port(), port, hogs[4], lfd, status;
-  pid_t dns = start_dnsmasq(dport);
+  int dport, port, hogs[4], lfd, status;
+  pid_t dns = start_dnsmasq(&dport);
 
   (void)arg;
-  WAIT_UNTIL(udp_port_taken(dport), 10);
   snprintf(ns, sizeof ns, "127.0.0.1:%d", dport);
   ro.nameservers = ns;
   ro.no_hosts = 1;
