@@ -77,7 +77,7 @@ void dns_peer_stop(int pid) {
   waitpid(pid, NULL, 0);
 }
 
-static char arg_port[32], arg_fail[64];
+static char arg_port[32];
 static char *dnsmasq_argv[] = {
     "/usr/sbin/dnsmasq",
     arg_port,
@@ -105,7 +105,6 @@ static char *dnsmasq_argv[] = {
     "--auth-server=ns1.zone.test,127.0.0.2",
     "--auth-soa=2024010101,hostmaster.zone.test,1200,120,604800",
     "--host-record=ns1.zone.test,192.0.2.53",
-    arg_fail,
     NULL};
 
 /* dnsmasq has bound the port when we no longer can. */
@@ -131,7 +130,6 @@ int dns_dnsmasq_start(int *pid, int *port) {
     ASSERT(fd >= 0);
     close(fd);
     snprintf(arg_port, sizeof arg_port, "--port=%d", *port);
-    snprintf(arg_fail, sizeof arg_fail, "--server=/fwd.example/127.0.0.1#%d", 9);
     *pid = spawn(dnsmasq_argv, -1);
     if (wait_bound(*pid, *port) == 0)
       return 0;
