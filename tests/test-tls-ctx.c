@@ -101,3 +101,28 @@ TEST_IMPL(tls_ctx_keylog) {
   tls_certs_free(&certs);
   return 0;
 }
+
+static void *bad_transport_args(void *arg) {
+  weft_tls_ctx *ctx;
+  weft_transport *tr = NULL;
+
+  (void)arg;
+  ASSERT_OK(weft_tls_ctx_new(&ctx, NULL));
+  ASSERT_EQ(-EINVAL, weft_start_tls(NULL, &tls_app_proto, NULL, ctx, NULL, &tr));
+  ASSERT_EQ(-EINVAL, weft_tls_wrap(NULL, &tls_app_proto, NULL, ctx, NULL));
+  ASSERT_NULL(tr);
+  ASSERT_EQ(0, weft_tls_is_tls(NULL));
+  ASSERT_STR_EQ("", weft_tls_transport_error(NULL));
+  weft_tls_ctx_release(ctx);
+  return NULL;
+}
+
+TEST_IMPL(tls_ctx_transport_bad_args) {
+  weft_transport *tr = NULL;
+
+  /* outside a task */
+  ASSERT_EQ(-EPERM, weft_start_tls(NULL, &tls_app_proto, NULL, NULL, NULL, &tr));
+  ASSERT(strstr(weft_tls_last_error(), "task"));
+  ASSERT_OK(weft_test_run(bad_transport_args, NULL, NULL));
+  return 0;
+}

@@ -75,3 +75,9 @@ int weft__tls_engine_fail(weft_tls_engine *e, int ret) {
     return set_error(e, WEFT_TLS_PROTOCOL_ERROR, "%sunexpected TLS state", "");
   }
 }
+
+int weft__tls_engine_set_error(weft_tls_engine *e, int code, const char *message) {
+  if (!e->error_code)
+    set_error(e, code, "%s", message);
+  return weft__tls_fail(code, "%s", message);
+}

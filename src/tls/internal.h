@@ -70,5 +70,7 @@ struct weft_tls_engine {
 
 /* engine_err.c: map an OpenSSL failure of ret to a weft code + message */
 int weft__tls_engine_fail(weft_tls_engine *e, int ret);
+/* Record an error found outside OpenSSL (the connection ended early). */
+int weft__tls_engine_set_error(weft_tls_engine *e, int code, const char *message);
 
 #endif

@@ -114,8 +114,8 @@ static void lower_lost(weft_transport *lower, int err, void *arg) {
   if (!err && !t->lost_err && t->hs_code == 0 && !t->shutting_down &&
       !weft_tls_engine_peer_closed(t->eng) &&
       !weft__transport_has(&t->base, WEFT__TR_CLOSING | WEFT__TR_EOF_RECV))
-    t->lost_err =
-        weft__tls_fail(WEFT_TLS_TRUNCATED, "TLS connection truncated: closed without close_notify");
+    t->lost_err = weft__tls_engine_set_error(
+        t->eng, WEFT_TLS_TRUNCATED, "TLS connection truncated: closed without close_notify");
   weft__transport_deliver_lost(&t->base, t->lost_err ? t->lost_err : err);
   weft__transport_release(&t->base); /* the I/O reference */
 }
