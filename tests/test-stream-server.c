@@ -215,6 +215,7 @@ static void *pipes(void *arg) {
   ASSERT_OK(pipe(a)); /* we read a[0] */
   ASSERT_OK(pipe(b)); /* we write b[1] */
   ASSERT_OK(weft_stream_open_pipes(a[0], b[1], &s));
+  ASSERT_EQ(0, weft_stream_is_closing(s));
   ASSERT_EQ(5, write(a[1], "ping\n", 5));
   ASSERT_OK(weft_stream_read_line(s, &line, &len));
   ASSERT_EQ(5u, len);
@@ -235,6 +236,35 @@ static void *pipes(void *arg) {
 
 TEST_IMPL(stream_pipes) {
   return weft_test_run(pipes, NULL, NULL);
+}
+
+/* A write-only stream (stdout-like): open until closed. */
+static void *pipe_write_only(void *arg) {
+  weft_stream *s;
+  char buf[8];
+  size_t got;
+  int b[2];
+
+  (void)arg;
+  ASSERT_OK(pipe(b));
+  ASSERT_OK(weft_stream_open_pipes(-1, b[1], &s));
+  ASSERT_EQ(0, weft_stream_is_closing(s));
+  ASSERT_OK(weft_stream_read(s, buf, sizeof buf, &got)); /* nothing to read: EOF */
+  ASSERT_EQ(0u, got);
+  ASSERT_OK(weft_stream_write_str(s, "out\n"));
+  ASSERT_OK(weft_stream_drain(s));
+  sp_settle();
+  ASSERT_EQ(4, read(b[0], buf, sizeof buf));
+  weft_stream_close(s);
+  ASSERT_EQ(1, weft_stream_is_closing(s));
+  ASSERT_OK(weft_stream_wait_closed(s));
+  weft_stream_free(s);
+  close(b[0]);
+  return NULL;
+}
+
+TEST_IMPL(stream_pipe_write_only) {
+  return weft_test_run(pipe_write_only, NULL, NULL);
 }
 
 static void *pipes_bad(void *arg) {

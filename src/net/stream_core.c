@@ -252,8 +252,8 @@ void weft_stream_abort(weft_stream *s) {
 }
 
 int weft_stream_is_closing(const weft_stream *s) {
-  return s->closing || s->rlost || s->wlost || (s->wtr && weft_transport_is_closing(s->wtr)) ||
-         (s->rtr && weft_transport_is_closing(s->rtr));
+  return s->closing || (s->rtr && (s->rlost || weft_transport_is_closing(s->rtr))) ||
+         (s->wtr && (s->wlost || weft_transport_is_closing(s->wtr)));
 }
 
 int weft_stream_wait_closed(weft_stream *s) {

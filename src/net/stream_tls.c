@@ -38,6 +38,7 @@ int weft_stream_start_tls(weft_stream *s, weft_tls_ctx *ctx, const weft_tls_opts
   release_lower(s, lower);
   if (rc) {
     s->err = rc;
+    s->closing = 1;
     weft__stream_wake_all(&s->closers);
     weft__stream_wake_all(&s->drainers);
   }
