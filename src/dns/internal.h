@@ -26,6 +26,16 @@ weft_loop *weft__dns_task_loop(void);
 #include <ares.h>
 
 typedef struct weft__dns_poll weft__dns_poll;
+struct weft__dns_poll {
+  uv_poll_t h;
+  weft_resolver *r;
+  ares_socket_t fd;
+  int pooled; /* one of the resolver's own, not allocated */
+  weft__dns_poll *next;
+};
+/* Polls kept in the resolver, so watching its usual sockets (one per
+ * server) needs no allocation: a socket left unwatched would only time out. */
+#define WEFT__DNS_POLL_POOL 4
 typedef struct weft__dns_cache_entry weft__dns_cache_entry;
 
 #define WEFT__DNS_CACHE_BUCKETS 256
@@ -36,7 +46,11 @@ struct weft_resolver {
   ares_channel channel;
   uv_timer_t *timer;     /* freed by its close callback */
   weft__dns_poll *polls; /* one per socket c-ares watches */
-  size_t inflight;       /* queries handed to c-ares and not answered */
+  weft__dns_poll *spare; /* free entries of pool */
+  weft__dns_poll pool[WEFT__DNS_POLL_POOL];
+  size_t handles; /* open or closing: the struct outlives them */
+  int freed;
+  size_t inflight; /* queries handed to c-ares and not answered */
   int closing;
   uint64_t first_try_ms; /* the first try's timeout, for weft__dns_arm */
   int cache_on;

@@ -10,12 +10,11 @@
 
 #include "dns/internal.h"
 
-struct weft__dns_poll {
-  uv_poll_t h;
-  weft_resolver *r;
-  ares_socket_t fd;
-  weft__dns_poll *next;
-};
+/* The resolver's memory goes with its last handle. */
+static void resolver_release(weft_resolver *r) {
+  if (r->freed && r->handles == 0)
+    weft_free(r);
+}
 
 int weft__dns_code(int s) {
   switch (s) {
@@ -110,8 +109,22 @@ static void poll_event(uv_poll_t *h, int status, int events) {
   weft__dns_arm(r);
 }
 
+static void poll_put(weft_resolver *r, weft__dns_poll *p) {
+  if (!p->pooled) {
+    weft_free(p);
+    return;
+  }
+  p->next = r->spare;
+  r->spare = p;
+}
+
 static void poll_closed(uv_handle_t *h) {
-  weft_free(h->data);
+  weft__dns_poll *p = h->data;
+  weft_resolver *r = p->r;
+
+  poll_put(r, p);
+  r->handles--;
+  resolver_release(r);
 }
 
 static weft__dns_poll **poll_find(weft_resolver *r, ares_socket_t fd) {
@@ -130,16 +143,19 @@ static void poll_close(weft__dns_poll **pp) {
 }
 
 static weft__dns_poll *poll_open(weft_resolver *r, ares_socket_t fd) {
-  weft__dns_poll *p = weft_calloc(1, sizeof *p);
+  weft__dns_poll *p = r->spare;
 
-  if (!p)
+  if (p)
+    r->spare = p->next;
+  else if ((p = weft_calloc(1, sizeof *p)) == NULL)
     return NULL;
+  p->r = r;
   if (uv_poll_init_socket(&r->loop->uv, &p->h, fd) < 0) {
-    weft_free(p);
+    poll_put(r, p);
     return NULL;
   }
+  r->handles++;
   p->h.data = p;
-  p->r = r;
   p->fd = fd;
   p->next = r->polls;
   r->polls = p;
@@ -248,7 +264,11 @@ static int servers_set(weft_resolver *r, const char *csv) {
 }
 
 static void timer_closed(uv_handle_t *h) {
+  weft_resolver *r = h->data;
+
   weft_free(h);
+  r->handles--;
+  resolver_release(r);
 }
 
 int weft_resolver_new(weft_resolver **out, const weft_resolver_opts *opts) {
@@ -279,6 +299,11 @@ int weft_resolver_new(weft_resolver **out, const weft_resolver_opts *opts) {
     goto fail_channel;
   uv_timer_init(&loop->uv, r->timer);
   r->timer->data = r;
+  r->handles = 1;
+  for (int i = 0; i < WEFT__DNS_POLL_POOL; i++) {
+    r->pool[i].pooled = 1;
+    poll_put(r, &r->pool[i]);
+  }
   /* c-ares' default first try is 5 s; a resolv.conf may shorten it */
   r->first_try_ms = opts && opts->timeout > 0 ? (uint64_t)ceil(opts->timeout * 1000) : 1000;
   r->cache_on = opts && opts->cache;
@@ -297,8 +322,8 @@ fail:
 }
 
 /* Pending queries are answered ARES_EDESTRUCTION (their tasks get
- * -ECANCELED), the sockets closed, the handles closed; the handles' memory
- * goes when the loop runs their close callbacks. */
+ * -ECANCELED), the sockets closed, the handles closed; the handles and the
+ * resolver itself go with the last close callback the loop runs. */
 void weft_resolver_free(weft_resolver *r) {
   if (!r)
     return;
@@ -306,7 +331,7 @@ void weft_resolver_free(weft_resolver *r) {
   ares_destroy(r->channel);
   while (r->polls)
     poll_close(&r->polls);
-  uv_close((uv_handle_t *)r->timer, timer_closed);
   weft__dns_cache_free(r);
-  weft_free(r);
+  r->freed = 1;
+  uv_close((uv_handle_t *)r->timer, timer_closed);
 }
