@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/internal.h"
@@ -210,8 +211,11 @@ static int uvs_write(weft_transport *tr, const struct iovec *iov, size_t n, size
     }
     done = rc > 0 ? (size_t)rc : 0;
   }
-  if ((rc = wbuf_append(u, iov, n, done, total - done)) != 0)
+  if ((rc = wbuf_append(u, iov, n, done, total - done)) != 0) {
+    if (done)
+      uvs_fail(u, rc); /* part of it went out: the stream is broken */
     return rc;
+  }
   if (!u->writing && (rc = uvs_flush(u)) != 0) {
     uvs_fail(u, rc);
     return rc;
@@ -428,12 +432,11 @@ int weft__uvs_open(weft_loop *loop, int kind, int fd, weft__uvs **out) {
 }
 
 void weft__net_ignore_sigpipe(void) {
-  static int done;
+  static atomic_int done;
   struct sigaction sa;
 
-  if (done)
+  if (atomic_load_explicit(&done, memory_order_relaxed) || atomic_exchange(&done, 1))
     return;
-  done = 1;
   if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
     signal(SIGPIPE, SIG_IGN);
 }
