@@ -221,6 +221,8 @@ static void *payload_main(void *arg) {
   weft_pool *p;
 
   (void)arg;
+  if (!items[1].data && weft_test_torture)
+    weft_test_enomem_exit(); /* the test's own buffer was refused */
   ASSERT_NOT_NULL(items[1].data);
   for (size_t i = 0; i < big; i++)
     ((unsigned char *)items[1].data)[i] = (unsigned char)(i * 7);
