@@ -8,7 +8,7 @@ PREFIX       ?= /usr/local
 TESTS        ?=
 
 .PHONY: all deps build test demo test-asan test-tsan test-valgrind test-ucontext torture \
-        bench bench-dns bench-core bench-sync bench-thread bench-process bench-net install format format-check clean
+        bench bench-dns bench-core bench-sync bench-thread bench-process bench-net bench-fs install format format-check clean
 
 all: build
 
@@ -61,7 +61,7 @@ test-valgrind: deps build
 torture: deps build
 	@WEFT_TEST_TIMEOUT=30 $(BUILD)/tests/weft-tests --torture $(or $(TESTS),$(shell cat tests/torture-list))
 
-bench: bench-core bench-sync bench-thread bench-process bench-net bench-dns
+bench: bench-core bench-sync bench-thread bench-process bench-net bench-dns bench-fs
 
 bench-dns: build
 	@scripts/bootstrap-deps bench
@@ -104,3 +104,7 @@ format-check:
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_UCTX) $(BUILD_TSAN)
+
+bench-fs: build
+	@scripts/bootstrap-deps bench
+	@bench/fs/run $(BUILD)

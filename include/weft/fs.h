@@ -8,7 +8,8 @@
  * Files are bytes. The modes are Python's: "r", "w", "a", "x", each with an
  * optional "+", and an optional "b" or "t" (text mode is the same bytes: no
  * newline translation, no decoding). Reads and writes go through a buffer
- * in the file object (WEFT_FILE_BUFFER bytes), so reading lines and small
+ * in the file object (WEFT_FILE_BUFFER bytes; the read buffer grows to
+ * 1 MiB while the file is read sequentially), so reading lines and small
  * writes do not cost a thread-pool round trip each; flush semantics follow
  * Python's buffered files: written data reaches the OS on flush, close, a
  * seek, a read, truncate, or when the buffer fills.
@@ -220,7 +221,7 @@ void weft_fs_dirents_free(weft_dirent *entries, size_t n);
 
 /*
  * tempfile.mkstemp: create a new file from template (its last six
- * characters must be "XXXXXX"; they are replaced), open it "w+b". *path
+ * characters must be "XXXXXX"; they are replaced), mode 0600, open "r+". *path
  * (may be NULL) gets the name (weft_free it); *out the open file. The file
  * is not removed on close. Returns 0, -EINVAL (bad template), -ENOENT,
  * -EACCES, -EEXIST, -ENOMEM, -ECANCELED, -ETIMEDOUT, -EPERM.

@@ -37,15 +37,18 @@ static int collect(uv_fs_t *req, size_t count, weft_dirent **out, size_t *n) {
   uv_dirent_t ent;
   size_t i = 0;
 
-  if (!v)
-    return -ENOMEM;
-  while (i < count && uv_fs_scandir_next(req, &ent) == 0) {
-    if (!(v[i].name = weft_strdup(ent.name))) {
+  /* Iterate to UV_EOF even after a failure: libuv frees its last entry
+   * and its array only then. */
+  while (uv_fs_scandir_next(req, &ent) == 0) {
+    if (i == count || !v || !(v[i].name = weft_strdup(ent.name))) {
       weft_fs_dirents_free(v, i);
-      return -ENOMEM;
+      v = NULL;
+      continue;
     }
     v[i++].type = dirent_type(ent.type);
   }
+  if (!v)
+    return -ENOMEM;
   qsort(v, i, sizeof *v, by_name);
   *out = v;
   *n = i;

@@ -52,7 +52,7 @@ static weft_file *file_new(const char *path, int fflags) {
     return NULL;
   f->fd = -1;
   f->flags = fflags;
-  f->cap = WEFT_FILE_BUFFER;
+  f->cap = f->rcap = WEFT_FILE_BUFFER;
   f->path = weft_strdup(path);
   f->rbuf = weft_malloc(f->cap);
   f->wbuf = weft_malloc(f->cap);

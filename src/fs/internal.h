@@ -31,6 +31,9 @@ int64_t weft__fs_finish(weft__fs_req *r, int rc);
 int weft__fs_fail(int code, const char *op, const char *path);
 int weft__fs_fail2(int code, const char *op, const char *from, const char *to);
 
+/* The read buffer doubles up to this while whole buffers are consumed. */
+#define WEFT__READ_BUFFER_MAX (1024u * 1024u)
+
 enum { WEFT__F_READ = 1, WEFT__F_WRITE = 2, WEFT__F_APPEND = 4 };
 
 struct weft_file {
@@ -40,7 +43,8 @@ struct weft_file {
   int64_t raw_pos; /* where the next request reads or writes */
   char *rbuf;      /* read buffer: rbuf[rpos..rlen) is unread */
   size_t rpos, rlen;
-  char *wbuf; /* write buffer: wbuf[0..wlen) is unwritten */
+  size_t rcap; /* grows while the file is read sequentially */
+  char *wbuf;  /* write buffer: wbuf[0..wlen) is unwritten */
   size_t wlen;
   size_t cap;
   char *line; /* the last line returned */

@@ -25,8 +25,24 @@ int64_t weft__file_pread(weft_file *f, char *buf, size_t n) {
   return rc;
 }
 
+/* A reader that consumed a whole buffer gets a larger one: fewer
+ * thread-pool round trips for streaming reads and line iteration. */
+static void maybe_grow(weft_file *f) {
+  char *p;
+
+  if (f->rlen != f->rcap || f->rpos != f->rlen || f->rcap >= WEFT__READ_BUFFER_MAX)
+    return;
+  if ((p = weft_realloc(f->rbuf, f->rcap * 2)) != NULL) {
+    f->rbuf = p;
+    f->rcap *= 2;
+  }
+}
+
 int64_t weft__file_fill(weft_file *f) {
-  int64_t rc = weft__file_pread(f, f->rbuf, f->cap);
+  int64_t rc;
+
+  maybe_grow(f);
+  rc = weft__file_pread(f, f->rbuf, f->rcap);
 
   f->rpos = 0;
   f->rlen = rc > 0 ? (size_t)rc : 0;
