@@ -91,6 +91,9 @@ TEST_IMPL(dns_error_messages) {
     ASSERT(strcmp(weft_dns_err_name(codes[i]), "UNKNOWN") != 0);
     for (size_t j = 0; j < i; j++)
       ASSERT(strcmp(weft_dns_strerror(codes[i]), weft_dns_strerror(codes[j])) != 0);
+    /* The core's functions know the resolver's codes too. */
+    ASSERT_STR_EQ(weft_strerror(codes[i]), weft_dns_strerror(codes[i]));
+    ASSERT_STR_EQ(weft_err_name(codes[i]), weft_dns_err_name(codes[i]));
   }
   ASSERT_STR_EQ(weft_dns_err_name(WEFT_DNS_ENXDOMAIN), "NXDOMAIN");
   ASSERT_STR_EQ(weft_dns_strerror(-ETIMEDOUT), "timed out");

@@ -18,7 +18,26 @@
   X(EALREADY) X(EINPROGRESS) X(ECANCELED) X(ENOTRECOVERABLE) X(EOWNERDEAD)
 /* clang-format on */
 
+/* Codes of higher layers outside errno's range (the DNS resolver's). */
+static weft__err_range *ranges;
+
+void weft__err_register(weft__err_range *r) {
+  r->next = ranges;
+  ranges = r;
+}
+
+static const weft__err_range *range_of(int err) {
+  for (const weft__err_range *r = ranges; r; r = r->next)
+    if (err >= r->lo && err <= r->hi)
+      return r;
+  return NULL;
+}
+
 const char *weft_err_name(int err) {
+  const weft__err_range *r = range_of(err);
+
+  if (r)
+    return r->name(err);
   switch (-err) {
   case 0:
     return "OK";
@@ -33,6 +52,10 @@ const char *weft_err_name(int err) {
 }
 
 const char *weft_strerror(int err) {
+  const weft__err_range *r = range_of(err);
+
+  if (r)
+    return r->text(err);
   if (err == 0)
     return "success";
   if (err == -ECANCELED)

@@ -32,6 +32,18 @@ int weft__can_spin(void);
 void weft__panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 extern int weft__debug_env; /* WEFT_DEBUG set in the environment */
 
+/* ---- error codes of higher layers ---------------------------------- */
+/* A layer with codes of its own (outside errno's range) registers their
+ * names and texts, from a constructor, so weft_err_name and weft_strerror
+ * know them. */
+typedef struct weft__err_range {
+  int lo, hi; /* inclusive */
+  const char *(*name)(int err);
+  const char *(*text)(int err);
+  struct weft__err_range *next;
+} weft__err_range;
+void weft__err_register(weft__err_range *r);
+
 /* ---- allocator ------------------------------------------------------ */
 void weft__alloc_lock(void); /* a loop exists: the allocator is fixed */
 

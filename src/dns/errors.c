@@ -42,6 +42,22 @@ const char *weft_dns_strerror(int err) {
   }
 }
 
+static const char *dns_name(int err) {
+  return weft_dns_err_name(err);
+}
+
+static const char *dns_text(int err) {
+  return weft_dns_strerror(err);
+}
+
+/* weft_strerror and weft_err_name know the resolver's codes. */
+__attribute__((constructor)) static void register_dns_codes(void) {
+  static weft__err_range range = {
+      .lo = WEFT_DNS_ECONNREFUSED, .hi = WEFT_DNS_ENXDOMAIN, .name = dns_name, .text = dns_text};
+
+  weft__err_register(&range);
+}
+
 static const struct {
   int type;
   const char *name;
