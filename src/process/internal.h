@@ -33,7 +33,7 @@ typedef struct weft__precord {
 } weft__precord;
 
 /* A frame's payload stops growing past this (one record always fits). */
-#define WEFT__FRAME_CAP (256u * 1024u)
+#define WEFT__FRAME_CAP (1024u * 1024u)
 
 typedef struct weft__chan weft__chan;
 /* payload points into the channel's buffer: valid during the call only. */
