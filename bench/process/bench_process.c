@@ -110,7 +110,9 @@ static void *bench_primes(void *arg) {
     ranges[i][1] = limit / RANGES * (i + 1);
     items[i] = (weft_buf){ranges[i], sizeof(ranges[i])};
   }
-  check(weft_pool_new(&pool, &(weft_pool_opts){.processes = nproc, .childconcurrency = 1, .chunksize = 1}), "pool");
+  check(weft_pool_new(&pool,
+                      &(weft_pool_opts){.processes = nproc, .childconcurrency = 1, .chunksize = 1}),
+        "pool");
   t0 = now();
   check(weft_pool_map(pool, primes_job, items, RANGES, res), "map");
   double s = now() - t0;

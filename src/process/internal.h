@@ -80,7 +80,7 @@ typedef struct weft__pjob {
   size_t len;
   weft__pchild *child; /* the child it was sent to, NULL while pending */
   int done;
-  int local; /* failed here (send, receive, death), not by its function */
+  int local;            /* failed here (send, receive, death), not by its function */
   weft_pool_result res; /* valid once done */
 } weft__pjob;
 
