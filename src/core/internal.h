@@ -382,6 +382,10 @@ struct weft_loop {
    * weft_loop_free until they are released. */
   size_t live_objects;
   uint8_t freed;
+  /* Where the loop's stream transports read (net layer): data is delivered
+   * before the next read, so one buffer serves every transport of the
+   * loop. Allocated on first use, freed when the loop closes. */
+  char *read_buf;
   /* The default executor (thread layer), shut down by weft_run and by
    * weft_loop_close before the loop closes. */
   void *default_executor;

@@ -392,6 +392,8 @@ int weft_loop_close(weft_loop *loop) {
   loop->closed = 1;
   weft__stack_pool_drain(loop);
   weft__heap_free(&loop->heap);
+  weft_free(loop->read_buf);
+  loop->read_buf = NULL;
   return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * The libuv stream transport shared by TCP sockets, Unix sockets and pipes:
- * reads land in one buffer per thread and are delivered as views; writes
+ * reads land in one buffer per loop and are delivered as views; writes
  * go to the kernel at once (uv_try_write) and what it does not take waits
  * in one of two reused buffers, so the steady state allocates nothing.
  */
@@ -12,21 +12,24 @@
 #include "core/internal.h"
 #include "net/uvstream.h"
 
-#define READ_BUF_SIZE (64u * 1024u)
+/* As large as a big message (uvloop reads 256 KiB too): a 100 KiB echo is
+ * then one read and one write. */
+#define READ_BUF_SIZE (256u * 1024u)
 #define WBUF_KEEP_MAX (1u << 20) /* give back write buffers larger than this */
-
-/* Data is delivered before the next read, so one buffer per loop thread
- * serves every transport of that loop. */
-static _Thread_local char read_buf[READ_BUF_SIZE];
 
 _Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec), "uv_buf_t is an iovec on Unix");
 
 static void uvs_on_closed(uv_handle_t *h);
 
+/* Data is delivered before the next read, so the loop's one read buffer
+ * serves every transport. Without memory the read fails with -ENOBUFS. */
 static void uvs_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
-  WEFT__UNUSED(h);
+  weft_loop *loop = weft__container_of(h->loop, weft_loop, uv);
+
   WEFT__UNUSED(suggested);
-  *b = uv_buf_init(read_buf, READ_BUF_SIZE);
+  if (!loop->read_buf)
+    loop->read_buf = weft_malloc(READ_BUF_SIZE);
+  *b = uv_buf_init(loop->read_buf, loop->read_buf ? READ_BUF_SIZE : 0);
 }
 
 static void uvs_close_handle(weft__uvs *u) {
@@ -62,9 +65,8 @@ static void uvs_on_eof(weft__uvs *u) {
 static void uvs_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   weft__uvs *u = s->data;
 
-  WEFT__UNUSED(b);
   if (nread > 0) {
-    weft__transport_deliver_data(&u->base, read_buf, (size_t)nread);
+    weft__transport_deliver_data(&u->base, b->base, (size_t)nread);
     return;
   }
   if (nread == UV_EOF)
