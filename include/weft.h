@@ -15,5 +15,6 @@
 #include "weft/signal.h"
 #include "weft/fs.h"
 #include "weft/stream.h"
+#include "weft/subprocess.h"
 
 #endif /* WEFT_H */

@@ -153,6 +153,24 @@ int weft_file_fd(const weft_file *f);
 /* The path it was opened with. */
 const char *weft_file_path(const weft_file *f);
 
+typedef struct weft_stream weft_stream; /* include/weft/stream.h */
+
+/*
+ * loop.sendfile(transport, file, offset, count): send count bytes of f from
+ * offset (count 0: to the end of the file) to stream s. f's position does
+ * not move; its pending writes are flushed first. Over a plain TCP or Unix
+ * socket stream the kernel copies (sendfile(2) on the thread pool, after
+ * the stream's earlier writes have gone out); over TLS or pipes the bytes
+ * are read and written in 64 KiB chunks, draining after each. No other
+ * task may write to s meanwhile. *sent (may be NULL) gets the bytes sent,
+ * also on error. Returns 0 (fewer bytes than asked when the file ends
+ * first), -EINVAL (NULL, negative offset), -EBADF (closed or not readable
+ * file), -EPERM (outside a task), the stream's error (-EPIPE,
+ * -ECONNRESET ...), a read error of the file, -ENOMEM, -ECANCELED /
+ * -ETIMEDOUT (what was sent counts in *sent).
+ */
+int weft_file_sendfile(weft_file *f, weft_stream *s, int64_t offset, size_t count, size_t *sent);
+
 /* ------------------------------------------------------------------ */
 /* aiofiles.os                                                         */
 /* ------------------------------------------------------------------ */
