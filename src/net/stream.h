@@ -66,6 +66,7 @@ struct weft_stream {
    * straight into its buffer (one copy less), the rest to rbuf. */
   char *direct_buf;
   size_t direct_cap, direct_got;
+  uint8_t filling; /* the transport reads into: 1 direct_buf, 2 rbuf's tail */
   weft__list drainers, closers;
   int err;         /* the error the connection was lost to */
   uint32_t refs;   /* the owner's, plus one per transport until lost */

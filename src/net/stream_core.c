@@ -5,7 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/transport.h"
 #include "stream.h"
+
+static const weft__buffered_ops stream_buffered;
 
 weft_stream *weft__stream_new(weft_loop *loop) {
   weft_stream *s = weft_calloc(1, sizeof *s);
@@ -24,6 +27,7 @@ weft_stream *weft__stream_new(weft_loop *loop) {
 
 void weft__stream_attach_read(weft_stream *s, weft_transport *tr) {
   s->rtr = weft_transport_retain(tr);
+  tr->buffered = &stream_buffered;
   s->rlost = 0;
   s->eof = 0;
   s->refs++; /* the protocol's, until connection_lost */
@@ -143,11 +147,17 @@ static size_t give_direct(weft_stream *s, const char *data, size_t len) {
   return n;
 }
 
+static void pause_if_full(weft_stream *s, weft_transport *tr) {
+  if (!s->rpaused && s->rbuf.len > 2 * s->limit) {
+    s->rpaused = 1;
+    weft_transport_pause_reading(tr);
+  }
+}
+
 static void on_data(weft_transport *tr, const char *data, size_t len, void *arg) {
   weft_stream *s = arg;
   size_t n = give_direct(s, data, len);
 
-  WEFT__UNUSED(tr);
   data += n;
   len -= n;
   if (weft__sbuf_append(&s->rbuf, data, len) != 0) {
@@ -156,12 +166,56 @@ static void on_data(weft_transport *tr, const char *data, size_t len, void *arg)
     wake_reader(s);
     return;
   }
-  if (!s->rpaused && s->rbuf.len > 2 * s->limit) {
-    s->rpaused = 1;
-    weft_transport_pause_reading(tr);
-  }
+  pause_if_full(s, tr);
   wake_reader(s);
 }
+
+/* The transport reads straight into the stream's memory (no copy): the
+ * buffer of a reader waiting with an empty stream buffer, else the free
+ * tail of the stream buffer when it is large. Smaller reads go through
+ * on_data. */
+#define DIRECT_MIN (16u * 1024u)
+#define TAIL_MIN (64u * 1024u)
+
+static char *get_buffer(weft_transport *tr, size_t sizehint, size_t *len, void *arg) {
+  weft_stream *s = arg;
+  weft__sbuf *b = &s->rbuf;
+
+  WEFT__UNUSED(tr);
+  WEFT__UNUSED(sizehint);
+  s->filling = 0;
+  if (s->direct_buf && s->reader && !b->len && s->direct_cap >= DIRECT_MIN) {
+    s->filling = 1;
+    *len = s->direct_cap;
+    return s->direct_buf;
+  }
+  if (b->data && b->cap - b->off - b->len >= TAIL_MIN) {
+    s->filling = 2;
+    *len = b->cap - b->off - b->len;
+    return b->data + b->off + b->len;
+  }
+  return NULL;
+}
+
+static void buffer_updated(weft_transport *tr, size_t n, void *arg) {
+  weft_stream *s = arg;
+
+  if (s->filling == 1) {
+    s->direct_got = n;
+    s->direct_buf = NULL;
+  } else if (s->filling == 2) {
+    weft__sbuf_commit(&s->rbuf, n);
+    pause_if_full(s, tr);
+  }
+  s->filling = 0;
+  wake_reader(s);
+}
+
+static const weft__buffered_ops stream_buffered = {
+    .data_received = on_data,
+    .get_buffer = get_buffer,
+    .buffer_updated = buffer_updated,
+};
 
 static int on_eof(weft_transport *tr, void *arg) {
   weft_stream *s = arg;

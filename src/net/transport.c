@@ -18,6 +18,7 @@ void weft__transport_init(weft_transport *tr, const weft__transport_ops *ops, we
   tr->write_size = 0;
   tr->high = WEFT_WRITE_HIGH_DEFAULT;
   tr->low = WEFT_WRITE_LOW_DEFAULT;
+  tr->buffered = NULL;
   tr->server = NULL;
   tr->srv_prev = tr->srv_next = NULL;
 }
@@ -54,13 +55,46 @@ void weft__transport_make(weft_transport *tr, const weft_protocol *proto, void *
   }
 }
 
-void weft__transport_deliver_data(weft_transport *tr, const char *data, size_t len) {
+static int can_deliver(const weft_transport *tr) {
   const uint32_t stop = WEFT__TR_CLOSING | WEFT__TR_EOF_RECV | WEFT__TR_LOST;
 
-  if ((tr->flags & stop) || !(tr->flags & WEFT__TR_MADE) || !tr->proto)
+  return !(tr->flags & stop) && (tr->flags & WEFT__TR_MADE) && tr->proto;
+}
+
+void weft__transport_deliver_data(weft_transport *tr, const char *data, size_t len) {
+  if (!can_deliver(tr))
     return;
   tr->refs++;
   tr->proto->data_received(tr, data, len, tr->proto_arg);
+  weft__transport_release(tr);
+}
+
+static const weft__buffered_ops *buffered(const weft_transport *tr) {
+  const weft__buffered_ops *b = tr->buffered;
+
+  if (!b || !can_deliver(tr) || tr->proto->data_received != b->data_received)
+    return NULL;
+  return b;
+}
+
+char *weft__transport_get_buffer(weft_transport *tr, size_t sizehint, size_t *len) {
+  const weft__buffered_ops *b = buffered(tr);
+  char *p;
+
+  *len = 0;
+  if (!b)
+    return NULL;
+  p = b->get_buffer(tr, sizehint, len, tr->proto_arg);
+  return p && *len ? p : NULL;
+}
+
+void weft__transport_deliver_buffer(weft_transport *tr, size_t n) {
+  const weft__buffered_ops *b = buffered(tr);
+
+  if (!b)
+    return;
+  tr->refs++;
+  b->buffer_updated(tr, n, tr->proto_arg);
   weft__transport_release(tr);
 }
 

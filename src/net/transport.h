@@ -44,6 +44,22 @@ typedef struct weft__transport_ops {
   void (*free)(weft_transport *tr);
 } weft__transport_ops;
 
+/*
+ * A protocol that gives the transport the memory to read into (asyncio's
+ * BufferedProtocol), set on a transport in tr->buffered. It applies while
+ * the transport's protocol has this data_received; a transport that reads
+ * into memory of its own asks get_buffer first (NULL: it reads into its
+ * own buffer and calls data_received as usual), reads into the len bytes
+ * returned, and reports what it read with buffer_updated. get_buffer and
+ * buffer_updated run in the same callback of the event loop, with no other
+ * code in between.
+ */
+typedef struct weft__buffered_ops {
+  void (*data_received)(weft_transport *tr, const char *data, size_t len, void *arg);
+  char *(*get_buffer)(weft_transport *tr, size_t sizehint, size_t *len, void *arg);
+  void (*buffer_updated)(weft_transport *tr, size_t n, void *arg);
+} weft__buffered_ops;
+
 enum {
   WEFT__TR_MADE = 1u << 0,     /* connection_made was called */
   WEFT__TR_CLOSING = 1u << 1,  /* close/abort called or connection lost */
@@ -65,8 +81,9 @@ struct weft_transport {
   weft_loop *loop;
   uint32_t refs;
   uint32_t flags;
-  size_t write_size; /* bytes buffered, as last reported */
-  size_t high, low;  /* write water marks */
+  size_t write_size;                  /* bytes buffered, as last reported */
+  size_t high, low;                   /* write water marks */
+  const weft__buffered_ops *buffered; /* or NULL */
   /* Server bookkeeping (server.c): the owning server and the link in its
    * list of live connections. */
   struct weft_server *server;
@@ -86,6 +103,13 @@ void weft__transport_make(weft_transport *tr, const weft_protocol *proto, void *
 /* data_received, unless the transport is lost, closing, past EOF or not
  * made. */
 void weft__transport_deliver_data(weft_transport *tr, const char *data, size_t len);
+/* The protocol's buffer to read up to *len bytes into (sizehint: what the
+ * transport would read), or NULL when the protocol has none to give or
+ * data is not delivered now. */
+char *weft__transport_get_buffer(weft_transport *tr, size_t sizehint, size_t *len);
+/* n bytes were read into the buffer get_buffer returned: buffer_updated,
+ * under the same conditions as data_received. */
+void weft__transport_deliver_buffer(weft_transport *tr, size_t n);
 /* eof_received (once). Returns 1 when the protocol keeps the transport
  * open (half-close); otherwise the caller closes it. */
 int weft__transport_deliver_eof(weft_transport *tr);

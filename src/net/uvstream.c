@@ -16,6 +16,7 @@
  * then one read and one write. */
 #define READ_BUF_SIZE (256u * 1024u)
 #define WBUF_KEEP_MAX (1u << 20) /* give back write buffers larger than this */
+#define OWN_BUF_MAX (1u << 30)   /* the most read into a protocol's buffer */
 
 _Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec), "uv_buf_t is an iovec on Unix");
 
@@ -25,8 +26,14 @@ static void uvs_on_closed(uv_handle_t *h);
  * serves every transport. Without memory the read fails with -ENOBUFS. */
 static void uvs_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
   weft_loop *loop = weft__container_of(h->loop, weft_loop, uv);
+  weft__uvs *u = h->data;
+  size_t len;
+  char *own = weft__transport_get_buffer(&u->base, suggested, &len);
 
-  WEFT__UNUSED(suggested);
+  if (own) { /* the protocol's: no copy between the kernel and it */
+    *b = uv_buf_init(own, len > OWN_BUF_MAX ? OWN_BUF_MAX : (unsigned)len);
+    return;
+  }
   if (!loop->read_buf)
     loop->read_buf = weft_malloc(READ_BUF_SIZE);
   *b = uv_buf_init(loop->read_buf, loop->read_buf ? READ_BUF_SIZE : 0);
@@ -66,7 +73,12 @@ static void uvs_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   weft__uvs *u = s->data;
 
   if (nread > 0) {
-    weft__transport_deliver_data(&u->base, b->base, (size_t)nread);
+    weft_loop *loop = weft__container_of(s->loop, weft_loop, uv);
+
+    if (b->base == loop->read_buf)
+      weft__transport_deliver_data(&u->base, b->base, (size_t)nread);
+    else
+      weft__transport_deliver_buffer(&u->base, (size_t)nread);
     return;
   }
   if (nread == UV_EOF)
