@@ -297,3 +297,83 @@ TEST_IMPL(fs_sendfile_bad_args) {
   drop_file();
   return 0;
 }
+
+/* Over TLS the bytes are read and written through the stream (encrypted):
+ * both ends of a socket pair upgraded, the far end decrypts the file. */
+static char tls_cert[128], tls_key[128];
+
+static void make_cert(void) {
+  char cmd[512];
+
+  snprintf(tls_cert, sizeof tls_cert, "/tmp/weft-sendfile-%d.crt", (int)getpid());
+  snprintf(tls_key, sizeof tls_key, "/tmp/weft-sendfile-%d.key", (int)getpid());
+  snprintf(cmd, sizeof cmd,
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+           "-keyout %s -out %s -days 1 -subj /CN=localhost >/dev/null 2>&1",
+           tls_key, tls_cert);
+  ASSERT_OK(system(cmd));
+}
+
+typedef struct tls_side {
+  weft_stream *s;
+  weft_tls_ctx *ctx;
+  char *got;
+  size_t len;
+} tls_side;
+
+static void *tls_server(void *arg) {
+  tls_side *side = arg;
+  weft_tls_opts o = {.server_side = 1};
+
+  ASSERT_OK(weft_stream_start_tls(side->s, side->ctx, &o));
+  ASSERT_OK(weft_stream_read_all(side->s, &side->got, &side->len));
+  return NULL;
+}
+
+static void *tls_main(void *arg) {
+  weft_tls_ctx_opts so = {.server = 1, .cert_file = tls_cert, .key_file = tls_key};
+  weft_tls_ctx_opts co = {.verify = WEFT_TLS_VERIFY_NONE};
+  weft_tls_opts o = {.server_hostname = "localhost"};
+  weft_tls_ctx *cctx;
+  tls_side side = {0};
+  weft_stream *a;
+  weft_task *t;
+  weft_file *f;
+  size_t sent = 0;
+
+  (void)arg;
+  ASSERT_OK(weft_tls_ctx_new(&side.ctx, &so));
+  ASSERT_OK(weft_tls_ctx_new(&cctx, &co));
+  socketpair_streams(&a, &side.s);
+  ASSERT_OK(weft_spawn(&t, tls_server, &side, NULL));
+  ASSERT_OK(weft_stream_start_tls(a, cctx, &o));
+  ASSERT_OK(weft_file_open(&f, file_path, "rb"));
+  ASSERT_OK(weft_file_sendfile(f, a, 7, 0, &sent));
+  ASSERT_EQ(FILE_SIZE - 7, sent);
+  ASSERT_OK(weft_file_close(f));
+  weft_stream_close(a);
+  ASSERT_OK(weft_await(t, NULL));
+  weft_task_release(t);
+  ASSERT_EQ(FILE_SIZE - 7, side.len);
+  ASSERT_OK(memcmp(file_data + 7, side.got, side.len));
+  weft_free(side.got);
+  ASSERT_OK(weft_stream_wait_closed(a));
+  weft_stream_close(side.s);
+  weft_stream_wait_closed(side.s);
+  weft_stream_free(a);
+  weft_stream_free(side.s);
+  weft_tls_ctx_release(side.ctx);
+  weft_tls_ctx_release(cctx);
+  return NULL;
+}
+
+TEST_TIMEOUT(fs_sendfile_tls, 60);
+TEST_IMPL(fs_sendfile_tls) {
+  make_file();
+  make_cert();
+  ASSERT_OK(weft_test_run(tls_main, NULL, NULL));
+  unlink(tls_cert);
+  unlink(tls_key);
+  drop_file();
+  return 0;
+}
