@@ -20,7 +20,8 @@
  * loop shuts down (the end of weft_run, or weft_loop_close after cancelling
  * every task) while children are still running, a line on stderr names
  * them ("weft: subprocess 1234 (sleep) still running at loop close,
- * left detached") and they are left to run on their own.
+ * left detached") and they are left to run on their own (nothing reaps
+ * them then: each stays a zombie from its exit until this program exits).
  *
  * Reaping: libuv collects exactly its own children (waitpid on their pids),
  * so subprocesses and the process pool (include/weft/process.h) work side by
