@@ -23,7 +23,8 @@ _Static_assert(sizeof(uv_buf_t) == sizeof(struct iovec), "uv_buf_t is an iovec o
 static void uvs_on_closed(uv_handle_t *h);
 
 /* Data is delivered before the next read, so the loop's one read buffer
- * serves every transport. Without memory the read fails with -ENOBUFS. */
+ * serves every transport. Without memory libuv reports UV_ENOBUFS to
+ * uvs_read, and the connection ends with -ENOMEM. */
 static void uvs_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
   weft_loop *loop = weft__container_of(h->loop, weft_loop, uv);
   weft__uvs *u = h->data;
@@ -83,6 +84,8 @@ static void uvs_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   }
   if (nread == UV_EOF)
     uvs_on_eof(u);
+  else if (nread == UV_ENOBUFS && b->len == 0)
+    uvs_fail(u, -ENOMEM); /* no read buffer (uvs_alloc) */
   else if (nread < 0)
     uvs_fail(u, (int)nread);
 }
