@@ -82,6 +82,22 @@ static int wait_handshake(weft__tls_tr *t, double timeout) {
   return t->hs_code;
 }
 
+static void quiet_data(weft_transport *tr, const char *data, size_t len, void *arg) {
+  (void)tr;
+  (void)data;
+  (void)len;
+  (void)arg;
+}
+
+/* A failure before the TLS transport took lower over: lower is closed all
+ * the same, and its previous protocol hears nothing more. */
+static void drop_lower(weft_transport *lower) {
+  static const weft_protocol quiet = {.data_received = quiet_data};
+
+  weft_transport_set_protocol(lower, &quiet, NULL);
+  weft_transport_close(lower);
+}
+
 static int fail_message(weft__tls_tr *t, int rc, double timeout) {
   const char *why = weft_tls_engine_error(t->eng);
 
@@ -106,8 +122,12 @@ int weft_start_tls(weft_transport *lower, const weft_protocol *proto, void *arg,
 
   if (!weft__current())
     return weft__tls_fail(-EPERM, "weft_start_tls must run in a task");
-  if ((rc = check_args(lower, proto, ctx, o)) || !out || (rc = tls_new(&t, lower, ctx, o)))
-    return rc ? rc : weft__tls_fail(-EINVAL, "NULL argument");
+  if ((rc = check_args(lower, proto, ctx, o)) || !out || (rc = tls_new(&t, lower, ctx, o))) {
+    rc = rc ? rc : weft__tls_fail(-EINVAL, "NULL argument");
+    if (lower)
+      drop_lower(lower);
+    return rc;
+  }
   *out = NULL;
   install(t);
   weft__transport_retain(&t->base); /* ours until we return */
