@@ -41,17 +41,14 @@ static int setup_client(weft_tls_engine *e, const weft_tls_engine_opts *o) {
 }
 
 static int setup_bios(weft_tls_engine *e) {
-  e->in = BIO_new(BIO_s_mem());
-  e->out = BIO_new(BIO_s_mem());
+  e->in = weft__tls_bio_new(e, 0);
+  e->out = weft__tls_bio_new(e, 1);
   if (!e->in || !e->out) {
     BIO_free(e->in);
     BIO_free(e->out);
     e->in = e->out = NULL;
     return weft__tls_fail(-ENOMEM, "out of memory");
   }
-  /* An empty input BIO means "more to come" until feed_eof. */
-  BIO_set_mem_eof_return(e->in, -1);
-  BIO_set_mem_eof_return(e->out, -1);
   SSL_set_bio(e->ssl, e->in, e->out);
   return 0;
 }
@@ -96,29 +93,19 @@ void weft_tls_engine_free(weft_tls_engine *e) {
   if (e->ssl && e->handshake_done && !e->error_code)
     SSL_set_shutdown(e->ssl, SSL_get_shutdown(e->ssl) | SSL_SENT_SHUTDOWN);
   SSL_free(e->ssl); /* frees the BIOs */
+  weft__tls_buf_free(&e->ibuf);
+  weft__tls_buf_free(&e->obuf);
   weft_tls_ctx_release(e->ctx);
   weft_free(e->session_key);
   weft_free(e);
 }
 
 int weft_tls_engine_feed(weft_tls_engine *e, const void *data, size_t len) {
-  const char *p = data;
-
-  while (len > 0) {
-    int chunk = len > INT_MAX ? INT_MAX : (int)len;
-    int n = BIO_write(e->in, p, chunk);
-
-    if (n <= 0)
-      return -ENOMEM;
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
+  return len ? weft__tls_buf_append(&e->ibuf, data, len) : 0;
 }
 
 void weft_tls_engine_feed_eof(weft_tls_engine *e) {
   e->eof_in = 1;
-  BIO_set_mem_eof_return(e->in, 0);
 }
 
 int weft_tls_engine_handshake(weft_tls_engine *e) {
@@ -183,13 +170,20 @@ ssize_t weft_tls_engine_write(weft_tls_engine *e, const void *data, size_t len) 
 }
 
 size_t weft_tls_engine_pending(const weft_tls_engine *e) {
-  return BIO_ctrl_pending(e->out);
+  return e->obuf.len;
 }
 
 size_t weft_tls_engine_take(weft_tls_engine *e, void *buf, size_t len) {
-  int n = BIO_read(e->out, buf, len > INT_MAX ? INT_MAX : (int)len);
+  size_t have;
+  const char *p = weft__tls_buf_peek(&e->obuf, &have);
 
-  return n > 0 ? (size_t)n : 0;
+  if (len > have)
+    len = have;
+  if (len == 0)
+    return 0;
+  memcpy(buf, p, len);
+  weft__tls_buf_consume(&e->obuf, len);
+  return len;
 }
 
 int weft_tls_engine_peer_closed(const weft_tls_engine *e) {

@@ -53,11 +53,27 @@ void weft__tls_sessions_free(weft_tls_ctx *ctx);
 SSL_SESSION *weft__tls_session_find(weft_tls_ctx *ctx, const char *key);
 int weft__tls_session_new_cb(SSL *ssl, SSL_SESSION *sess);
 
+/* buf.c: a ciphertext buffer, live bytes data[off, off + len). */
+typedef struct weft__tls_buf {
+  char *data;
+  size_t off, len, cap;
+} weft__tls_buf;
+
+/* Room for at least n more bytes at the tail: where they go (*room: how
+ * many fit), or NULL (out of memory). Add them to len once written. */
+char *weft__tls_buf_reserve(weft__tls_buf *b, size_t n, size_t *room);
+/* 0 or -ENOMEM. */
+int weft__tls_buf_append(weft__tls_buf *b, const void *data, size_t n);
+const char *weft__tls_buf_peek(const weft__tls_buf *b, size_t *len);
+void weft__tls_buf_consume(weft__tls_buf *b, size_t n);
+void weft__tls_buf_free(weft__tls_buf *b);
+
 /* One connection: the SSL's app data points back at it. */
 struct weft_tls_engine {
   SSL *ssl;
-  BIO *in;  /* ciphertext from the peer */
-  BIO *out; /* ciphertext for the peer */
+  BIO *in;  /* ciphertext from the peer, from ibuf */
+  BIO *out; /* ciphertext for the peer, into obuf */
+  weft__tls_buf ibuf, obuf;
   weft_tls_ctx *ctx;
   char *session_key;
   unsigned char handshake_done;
@@ -67,6 +83,9 @@ struct weft_tls_engine {
   int error_code; /* sticky once set */
   char error[256];
 };
+
+/* bio.c: a BIO over e->ibuf (output 0) or e->obuf (output 1), or NULL. */
+BIO *weft__tls_bio_new(weft_tls_engine *e, int output);
 
 /* engine_err.c: map an OpenSSL failure of ret to a weft code + message */
 int weft__tls_engine_fail(weft_tls_engine *e, int ret);

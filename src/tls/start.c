@@ -61,6 +61,7 @@ static int check_args(weft_transport *lower, const weft_protocol *proto, weft_tl
  * caller may have paused it so no handshake byte went elsewhere). */
 static void install(weft__tls_tr *t) {
   weft_transport_set_protocol(t->lower, &weft__tls_lower_proto, t);
+  t->lower->buffered = &weft__tls_lower_buffered;
   weft_transport_resume_reading(t->lower);
 }
 

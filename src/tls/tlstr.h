@@ -28,11 +28,14 @@ typedef struct weft__tls_tr {
   unsigned char paused;
   unsigned char shutting_down;
   unsigned char lower_lost;
+  unsigned char flushing; /* in weft__tls_flush */
 } weft__tls_tr;
 
 #define WEFT__TLS_HS_RUNNING 1
 
 extern const weft_protocol weft__tls_lower_proto;
+/* Set on the lower transport: it reads into the engine's buffer. */
+extern const weft__buffered_ops weft__tls_lower_buffered;
 extern const weft__transport_ops weft__tls_ops;
 
 /* Send what the engine has for the peer into lower. */
