@@ -86,6 +86,8 @@ static inline void rec_lost(weft_transport *tr, int err, void *arg) {
   rec *r = arg;
 
   (void)tr;
+  if (weft_test_torture && err == -ENOMEM) /* the connection's memory failed */
+    weft_test_enomem_exit();
   rec_log(r, 'L');
   r->lost = 1;
   r->lost_err = err;
