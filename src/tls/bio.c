@@ -20,7 +20,11 @@ static int out_write(BIO *b, const char *data, int len) {
   BIO_clear_retry_flags(b);
   if (len <= 0)
     return 0;
-  return weft__tls_buf_append(&e->obuf, data, (size_t)len) == 0 ? len : -1;
+  if (weft__tls_buf_append(&e->obuf, data, (size_t)len) != 0) {
+    e->out_nomem = 1; /* OpenSSL sees a failed write: weft__tls_engine_fail says why */
+    return -1;
+  }
+  return len;
 }
 
 /* Empty: "more to come" until feed_eof, then end of file. */

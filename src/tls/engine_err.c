@@ -59,6 +59,8 @@ static int ssl_error(weft_tls_engine *e) {
 }
 
 int weft__tls_engine_fail(weft_tls_engine *e, int ret) {
+  if (e->out_nomem) /* a record was lost: the connection cannot go on */
+    return set_error(e, -ENOMEM, "%sout of memory", "");
   switch (SSL_get_error(e->ssl, ret)) {
   case SSL_ERROR_WANT_READ:
   case SSL_ERROR_WANT_WRITE:

@@ -80,7 +80,8 @@ struct weft_tls_engine {
   unsigned char eof_in;
   unsigned char shutdown_sent;
   unsigned char peer_closed;
-  int error_code; /* sticky once set */
+  unsigned char out_nomem; /* the output buffer could not grow */
+  int error_code;          /* sticky once set */
   char error[256];
 };
 
