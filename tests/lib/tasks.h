@@ -11,7 +11,7 @@ weft_task *spawn_named(weft_task_fn fn, void *arg, const char *name);
 /* Await t, release it and return what its body returned (an int status). */
 int await_rc(weft_task *t);
 
-/* The loop's first timer allocates its timer heap: start one in the main
+/* The loop's first timers allocate the timer heap: start some in the main
  * task, so that under --torture that failing allocation surfaces there as
  * -ENOMEM rather than as a child ending early. */
 void timers_ready(void);
