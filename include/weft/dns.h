@@ -1,6 +1,6 @@
 /*
  * weft DNS: getaddrinfo/getnameinfo on libuv's thread pool, and an
- * asynchronous stub resolver (aiodns) on c-ares driven by the weft loop.
+ * asynchronous DNS client (aiodns) on c-ares driven by the weft loop.
  *
  * Every function here is a suspension point: call it from a task. It
  * returns 0 or a negative code; cancellation and timeouts of the task's
