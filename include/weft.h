@@ -16,5 +16,6 @@
 #include "weft/fs.h"
 #include "weft/stream.h"
 #include "weft/subprocess.h"
+#include "weft/http.h"
 
 #endif /* WEFT_H */

@@ -1,0 +1,110 @@
+/*
+ * The HTTP client's request side, as the engine uses it: URLs, headers,
+ * bodies, the curl easy-handle options of one request, and decoding of
+ * received bodies. No suspension and no loop here, except in the body
+ * sources, which the engine calls from the requesting task.
+ */
+#ifndef WEFT_HTTP_REQUEST_H
+#define WEFT_HTTP_REQUEST_H
+
+#include <curl/curl.h>
+#include <stdarg.h>
+
+#include "weft/http.h"
+
+/* ---- errors (errors.c) ------------------------------------------- */
+/* Record the calling thread's message for weft_http_last_error() and
+ * return code. fmt NULL: weft_http_strerror(code). */
+int weft__http_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void weft__http_clear_error(void);
+
+/* ---- URLs and validation (url.c) --------------------------------- */
+/* The request URL: url joined onto base (either may be NULL, not both),
+ * then params / params_raw appended to the query (aiohttp's encoding).
+ * Checks scheme (http/https only) and CR/LF/NUL. *out freed with
+ * weft_free. Returns 0, WEFT_HTTP_EURL, WEFT_HTTP_ESCHEME,
+ * WEFT_HTTP_EINJECT, -ENOMEM (message set). */
+int weft__http_url_build(const char *base, const char *url, const weft_http_pair *params,
+                         size_t n_params, const char *params_raw, char **out);
+/* A redirect target (Location) resolved against the URL it came from. */
+int weft__http_url_join(const char *from, const char *location, char **out);
+/* The host of an absolute URL, lower-case, without brackets; port from the
+ * URL or the scheme's default. */
+int weft__http_url_host(const char *url, char *host, size_t cap, int *port, int *https);
+/* Two URLs have the same scheme, host and port (Authorization survives
+ * a redirect only then). */
+int weft__http_url_same_origin(const char *a, const char *b);
+/* A method is a token (RFC 9110): WEFT_HTTP_EINJECT / -EINVAL otherwise. */
+int weft__http_check_method(const char *method);
+/* "Name: value": a token name, a value without CR/LF/NUL. */
+int weft__http_check_header(const char *line);
+
+/* ---- headers (headers.c) ----------------------------------------- */
+weft_http_headers *weft__http_headers_new(void);
+void weft__http_headers_free(weft_http_headers *h);
+/* Add one header line as curl's HEADERFUNCTION delivers it ("Name: value\r\n").
+ * A status line or blank line is not a header: returns 1, adds nothing.
+ * A folded continuation line (leading space) extends the last value.
+ * Returns 0, 1, WEFT_HTTP_EPROTO (no colon), -ENOMEM. */
+int weft__http_headers_add_line(weft_http_headers *h, const char *line, size_t len);
+int weft__http_headers_add(weft_http_headers *h, const char *name, const char *value);
+/* Parse "HTTP/1.1 200 OK\r\n": version 10/11/20, status, reason (copied
+ * into reason, cap bytes). Returns 0 or WEFT_HTTP_EPROTO. */
+int weft__http_parse_status_line(const char *line, size_t len, int *version, int *status,
+                                 char *reason, size_t cap);
+/* The standard reason phrase of a status ("" for unknown ones). */
+const char *weft__http_reason(int status);
+/* "text/html; charset=GB2312" -> media type "text/html" and charset
+ * "GB2312" (either NULL when absent); freed with weft_free. */
+int weft__http_parse_content_type(const char *value, char **media, char **charset);
+
+/* ---- bodies (body.c) --------------------------------------------- */
+typedef struct weft__http_body {
+  /* Filled by weft__http_body_prepare; the engine reads these. */
+  weft_http_source_fn source; /* non-NULL: the engine pumps this from the task */
+  void *source_arg;
+  int64_t source_len;         /* -1: unknown, sent chunked */
+  /* Private to body.c. */
+  curl_mime *mime;
+  char *owned;                /* encoded form / JSON text */
+  struct weft__http_file_src *file;
+} weft__http_body;
+
+/* Set the body options of opts on easy (POSTFIELDS / MIMEPOST / UPLOAD +
+ * INFILESIZE for sources, Content-Type and Content-Encoding headers
+ * appended to *headers, Expect). method is the request's; a body with GET
+ * is sent as is. Returns 0, -EINVAL (two bodies, a part without name ...),
+ * -ENOENT and others for a multipart or data_file that cannot be opened,
+ * -ENOMEM (message set). */
+int weft__http_body_prepare(weft__http_body *b, CURL *easy, const char *method,
+                            const weft_http_request_opts *opts, struct curl_slist **headers);
+/* Rewind for a 307/308 redirect: 0, or -ESPIPE for a one-shot source. */
+int weft__http_body_rewind(weft__http_body *b);
+void weft__http_body_free(weft__http_body *b);
+
+/* ---- per-request curl options (setup.c) -------------------------- */
+/* Everything of one hop except the engine's callbacks, body, cookies and
+ * resolver: method, URL, headers (session's, then request's, User-Agent,
+ * Authorization), TLS, proxy (+ trust_env), connect timeout
+ * (min of connect and sock_connect), decompression, HTTP version,
+ * static resolve overrides, force_close. *headers receives the header
+ * list (appended to; the caller sets CURLOPT_HTTPHEADER after adding
+ * its own and frees it). auth_allowed 0 drops Authorization (cross-origin
+ * redirect). Returns 0, WEFT_HTTP_EINJECT, -EINVAL, -ENOMEM. */
+int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
+                          const weft_http_request_opts *ro, const char *method, const char *url,
+                          int auth_allowed, struct curl_slist **headers);
+
+/* ---- decoding (text.c, json.c) ----------------------------------- */
+/* Decode len bytes in charset (NULL: UTF-8) to NUL-terminated UTF-8 in
+ * *out (weft_free). flags: WEFT_HTTP_TEXT_REPLACE. Returns 0,
+ * WEFT_HTTP_ECHARSET, WEFT_HTTP_EDECODE (message has the offset), -ENOMEM. */
+int weft__http_decode_text(const char *charset, int flags, const void *data, size_t len,
+                           char **out, size_t *outlen);
+/* Is media (no parameters) acceptable for json() with content_type
+ * (NULL: application/json or any +json; "": anything)? */
+int weft__http_json_type_ok(const char *media, const char *content_type);
+/* Parse JSON; WEFT_HTTP_EJSON with "line L column C: text" on failure. */
+int weft__http_parse_json(const void *data, size_t len, struct json_t **out);
+
+#endif /* WEFT_HTTP_REQUEST_H */
