@@ -1,0 +1,102 @@
+/*
+ * The HTTP client's engine and response internals: sessions own a curl
+ * multi handle driven by the loop; a request is a chain of hops
+ * (redirects), each one curl easy transfer (weft__http_xfer); the final
+ * hop's transfer stays attached to the response while the task reads the
+ * body.
+ *
+ * Ownership: session.c, engine.c, xfer*.c, redirect.c, curlerr.c (the
+ * engine) fill the transfer; response*.c (the response side) read it
+ * through the fields and functions below.
+ */
+#ifndef WEFT_HTTP_INTERNAL_H
+#define WEFT_HTTP_INTERNAL_H
+
+#include <curl/curl.h>
+#include <uv.h>
+
+#include "core/internal.h"
+#include "http/cookie.h"
+#include "http/request.h"
+
+typedef struct weft__http_xfer weft__http_xfer;
+
+/* A byte buffer: data[off, len) is unread. */
+typedef struct weft__http_buf {
+  char *data;
+  size_t off, len, cap;
+} weft__http_buf;
+
+/* One redirect response kept in a response's history. */
+typedef struct weft__http_hop {
+  int status;
+  char *url;
+  weft_http_headers *headers;
+} weft__http_hop;
+
+struct weft_http_response {
+  weft_http_session *session;
+  weft__http_xfer *xfer; /* NULL once released */
+  int status;
+  int version; /* 10, 11, 20 */
+  char reason[64];
+  char *url;
+  weft_http_headers *headers;
+  char *raw_headers;
+  size_t raw_len;
+  char *media_type;  /* parsed Content-Type, lazily (response.c) */
+  char *charset;
+  int ct_parsed;
+  weft__http_hop *history;
+  size_t n_history;
+  weft_cookie *cookies; /* parsed Set-Cookie values of every hop */
+  size_t n_cookies;
+  /* Body as read by read()/text() (response_read.c). */
+  char *body;
+  size_t body_len;
+  int body_done;
+  char *text;
+  size_t text_len;
+  size_t max_body;  /* request's cap, 0: none */
+  double deadline;  /* the total timeout's end (weft_time clock), 0: none */
+  double sock_read; /* seconds, 0: none */
+  weft__http_buf line; /* read_line's assembled line when it spans arrivals */
+};
+
+/* ---- body flow between engine and response (xfer.c) ---------------- */
+/*
+ * The transfer buffers body bytes as curl delivers them into `in`, pausing
+ * the transfer when read_bufsize is reached. The response side reads from
+ * weft__http_body_peek/consume and waits for more with weft__http_body_wait.
+ */
+/* The unread bytes now buffered (a view; may be empty). */
+const char *weft__http_body_peek(weft_http_response *r, size_t *len);
+/* The size of the piece at the front as it arrived (for read_chunk). */
+size_t weft__http_body_chunk_len(weft_http_response *r);
+/* Mark n bytes of the peeked data read; resumes a paused transfer. */
+void weft__http_body_consume(weft_http_response *r, size_t n);
+/*
+ * Suspend until more bytes are buffered or the body ends. Applies the
+ * response's total deadline (-ETIMEDOUT) and sock_read
+ * (WEFT_HTTP_EREAD_TIMEOUT). Returns 0 (data or end; see
+ * weft__http_body_ended), the transfer's error (-ECONNRESET,
+ * WEFT_HTTP_ETRUNCATED, WEFT_HTTP_EBADCHUNK, WEFT_HTTP_EDECOMPRESS ...,
+ * sticky, message set), -ECANCELED.
+ */
+int weft__http_body_wait(weft_http_response *r);
+/* 1 when the whole body has arrived (nothing more will be buffered). */
+int weft__http_body_ended(weft_http_response *r);
+/* Detach the transfer: back to the pool when complete, else closed. */
+void weft__http_xfer_release(weft_http_response *r);
+
+/* ---- response objects (response.c) --------------------------------- */
+int weft__http_response_new(weft_http_session *s, weft_http_response **out);
+/* Frees everything the response owns except its transfer (already released). */
+void weft__http_response_destroy(weft_http_response *r);
+
+/* ---- curl results (curlerr.c) --------------------------------------- */
+/* A finished transfer's CURLcode as a weft code, with the message set
+ * from curl's error buffer. */
+int weft__http_curl_error(CURLcode code, const char *errbuf, int connected);
+
+#endif /* WEFT_HTTP_INTERNAL_H */
