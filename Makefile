@@ -8,7 +8,7 @@ PREFIX       ?= /usr/local
 TESTS        ?=
 
 .PHONY: all deps build test demo test-asan test-tsan test-valgrind test-ucontext torture \
-        bench bench-dns bench-core bench-sync bench-thread bench-process bench-net bench-fs install format format-check clean
+        bench bench-dns bench-core bench-sync bench-thread bench-process bench-net bench-fs bench-http-client install format format-check clean
 
 all: build
 
@@ -61,7 +61,12 @@ test-valgrind: deps build
 torture: deps build
 	@WEFT_TEST_TIMEOUT=30 $(BUILD)/tests/weft-tests --torture $(or $(TESTS),$(shell cat tests/torture-list))
 
-bench: bench-core bench-sync bench-thread bench-process bench-net bench-dns bench-fs
+bench: bench-core bench-sync bench-thread bench-process bench-net bench-dns bench-fs bench-http-client
+
+# HTTP client: weft against aiohttp (asyncio, uvloop), pycurl, Go, Node and wrk on nginx.
+bench-http-client: build
+	@scripts/bootstrap-deps bench
+	@bench/http-client/run $(BUILD)
 
 bench-dns: build
 	@scripts/bootstrap-deps bench
