@@ -107,4 +107,31 @@ int weft__http_json_type_ok(const char *media, const char *content_type);
 /* Parse JSON; WEFT_HTTP_EJSON with "line L column C: text" on failure. */
 int weft__http_parse_json(const void *data, size_t len, struct json_t **out);
 
+/* ---- additions of the request side -------------------------------- */
+/* A growing NUL-terminated string (weft_malloc'd s; zero-initialise). */
+typedef struct weft__http_sb {
+  char *s;
+  size_t len, cap;
+} weft__http_sb;
+/* Append bytes / a string / s percent-encoded (space as '+'; form 1:
+ * urllib's quote_plus, form 0: yarl's query quoting). 0 or -ENOMEM. */
+int weft__http_sb_add(weft__http_sb *sb, const void *data, size_t len);
+int weft__http_sb_str(weft__http_sb *sb, const char *s);
+int weft__http_sb_quote(weft__http_sb *sb, const char *s, int form);
+/* "a=1&b=2" from pairs (form 1: application/x-www-form-urlencoded as
+ * aiohttp; 0: a query as yarl). *out weft_malloc'd. 0, -EINVAL (NULL
+ * name or value), -ENOMEM (message set). */
+int weft__http_pairs_encode(const weft_http_pair *pairs, size_t n, int form, char **out);
+/*
+ * The session's static resolve overrides (so->resolve, "host:port:address"
+ * as curl's CURLOPT_RESOLVE) on easy. weft__http_setup_easy does not set
+ * them: the list must outlive every transfer's start, so the session builds
+ * it once (*list NULL: built here; else reused) and frees it with
+ * curl_slist_free_all when it is freed. No overrides: *list stays NULL and
+ * nothing is set. Returns 0, WEFT_HTTP_EINJECT, -EINVAL (malformed entry),
+ * -ENOMEM.
+ */
+int weft__http_setup_resolve(CURL *easy, const weft_http_session_opts *so,
+                             struct curl_slist **list);
+
 #endif /* WEFT_HTTP_REQUEST_H */
