@@ -116,6 +116,8 @@ typedef struct weft__http_sb {
 /* Append bytes / a string / s percent-encoded (space as '+'; form 1:
  * urllib's quote_plus, form 0: yarl's query quoting). 0 or -ENOMEM. */
 int weft__http_sb_add(weft__http_sb *sb, const void *data, size_t len);
+/* Room for more bytes (and the NUL) past len. 0 or -ENOMEM. */
+int weft__http_sb_reserve(weft__http_sb *sb, size_t more);
 int weft__http_sb_str(weft__http_sb *sb, const char *s);
 int weft__http_sb_quote(weft__http_sb *sb, const char *s, int form);
 /* "a=1&b=2" from pairs (form 1: application/x-www-form-urlencoded as

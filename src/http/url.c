@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,10 +19,12 @@
 
 /* ---- string building ----------------------------------------------- */
 
-static int sb_reserve(weft__http_sb *sb, size_t more) {
+int weft__http_sb_reserve(weft__http_sb *sb, size_t more) {
   size_t need = sb->len + more + 1, cap;
   char *p;
 
+  if (more > SIZE_MAX / 4 - sb->len)
+    return -ENOMEM;
   if (need <= sb->cap)
     return 0;
   cap = sb->cap ? sb->cap : 64;
@@ -36,7 +39,7 @@ static int sb_reserve(weft__http_sb *sb, size_t more) {
 }
 
 int weft__http_sb_add(weft__http_sb *sb, const void *data, size_t len) {
-  if (sb_reserve(sb, len) < 0)
+  if (weft__http_sb_reserve(sb, len) < 0)
     return -ENOMEM;
   memcpy(sb->s + sb->len, data, len);
   sb->len += len;
@@ -61,7 +64,7 @@ int weft__http_sb_quote(weft__http_sb *sb, const char *s, int form) {
   size_t n = strlen(s);
   char *o;
 
-  if (sb_reserve(sb, 3 * n) < 0)
+  if (weft__http_sb_reserve(sb, 3 * n) < 0)
     return -ENOMEM;
   o = sb->s + sb->len;
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
