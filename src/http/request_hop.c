@@ -1,0 +1,229 @@
+/*
+ * One hop of a request: the easy handle's options (request side's setup,
+ * the body, the Cookie header from the jar, the session's and the
+ * request's cookies, names resolved through the session's weft resolver),
+ * and the cookies of the response received.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/engine.h"
+#include "weft/dns.h"
+
+static int sb_fail(weft__http_sb *sb) {
+  weft_free(sb->s);
+  sb->s = NULL;
+  return weft__http_fail(-ENOMEM, NULL);
+}
+
+/* "Cookie: a=1; b=2" from the jar, the session's initial cookies and the
+ * request's; *line NULL when there are none. */
+static int cookie_line(weft__http_req *q, char **line) {
+  weft__http_sb sb = {0};
+  char *jar = NULL;
+  const weft_http_request_opts *ro = q->ro;
+  int rc;
+
+  *line = NULL;
+  if (q->s->jar && (rc = weft_cookie_jar_header(q->s->jar, q->url, &jar)) < 0)
+    return weft__http_fail(rc, NULL);
+  if (weft__http_sb_str(&sb, "Cookie: ") < 0 || weft__http_sb_str(&sb, jar ? jar : "") < 0)
+    goto nomem;
+  if (q->s->cookie_header && ((jar && *jar && weft__http_sb_str(&sb, "; ") < 0) ||
+                              weft__http_sb_str(&sb, q->s->cookie_header) < 0))
+    goto nomem;
+  for (size_t i = 0; ro && i < ro->n_cookies; i++) {
+    if (sb.len > 8 && weft__http_sb_str(&sb, "; ") < 0)
+      goto nomem;
+    if (weft__http_sb_str(&sb, ro->cookies[i].name) < 0 || weft__http_sb_str(&sb, "=") < 0 ||
+        weft__http_sb_str(&sb, ro->cookies[i].value) < 0)
+      goto nomem;
+  }
+  weft_free(jar);
+  if (sb.len > 8)
+    *line = sb.s;
+  else
+    weft_free(sb.s);
+  return 0;
+nomem:
+  weft_free(jar);
+  return sb_fail(&sb);
+}
+
+static int add_cookies(weft__http_req *q, struct curl_slist **headers) {
+  struct curl_slist *l;
+  char *line;
+  int rc = cookie_line(q, &line);
+
+  if (rc < 0 || !line)
+    return rc;
+  if (weft__http_check_header(line) < 0) {
+    weft_free(line);
+    return weft__http_fail(WEFT_HTTP_EINJECT, "CR, LF or NUL in a cookie");
+  }
+  l = curl_slist_append(*headers, line);
+  weft_free(line);
+  if (!l)
+    return weft__http_fail(-ENOMEM, NULL);
+  *headers = l;
+  return 0;
+}
+
+static int addr_list(weft__http_sb *sb, const struct addrinfo *res) {
+  char text[INET6_ADDRSTRLEN];
+  int n = 0;
+
+  for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    const void *a = ai->ai_family == AF_INET6
+                        ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                        : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+
+    if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+      continue;
+    inet_ntop(ai->ai_family, a, text, sizeof text);
+    if ((n++ && weft__http_sb_str(sb, ",") < 0) ||
+        weft__http_sb_str(sb, ai->ai_family == AF_INET6 ? "[" : "") < 0 ||
+        weft__http_sb_str(sb, text) < 0 ||
+        weft__http_sb_str(sb, ai->ai_family == AF_INET6 ? "]" : "") < 0)
+      return -ENOMEM;
+  }
+  return n;
+}
+
+static int resolve_entry(weft__http_req *q, const char *host, int port) {
+  struct addrinfo hints = {0}, *res = NULL;
+  weft__http_sb sb = {0};
+  char head[300];
+  int rc;
+
+  hints.ai_socktype = SOCK_STREAM;
+  rc = weft_resolver_getaddrinfo(q->s->opts.resolver, host, NULL, &hints, &res);
+  if (rc == -ECANCELED || rc == -ETIMEDOUT || rc == -ENOMEM)
+    return weft__http_fail(rc, "resolving %s: %s", host, weft_strerror(rc));
+  if (rc < 0 || !res)
+    return weft__http_fail(WEFT_HTTP_EDNS, "could not resolve host: %s (%s)", host,
+                           weft_strerror(rc));
+  snprintf(head, sizeof head, "%s:%d:", host, port);
+  rc = weft__http_sb_str(&sb, head) < 0 ? -ENOMEM : addr_list(&sb, res);
+  weft_freeaddrinfo(res);
+  if (rc == 0)
+    rc = weft__http_fail(WEFT_HTTP_EDNS, "no address for host: %s", host);
+  if (rc > 0 && !(q->x->resolve = curl_slist_append(NULL, sb.s)))
+    rc = -ENOMEM;
+  weft_free(sb.s);
+  if (rc == -ENOMEM)
+    return weft__http_fail(-ENOMEM, NULL);
+  return rc < 0 ? rc : 0;
+}
+
+static int is_numeric(const char *host) {
+  unsigned char a[16];
+
+  return inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* Resolve the hop's host with the session's resolver: CURLOPT_RESOLVE. */
+static int resolve_host(weft__http_req *q) {
+  char host[256];
+  int port, https, rc;
+
+  if (q->s->opts.proxy || (q->ro && q->ro->proxy))
+    return 0; /* the proxy resolves the origin */
+  rc = weft__http_url_host(q->url, host, sizeof host, &port, &https);
+  if (rc < 0 || is_numeric(host))
+    return rc;
+  for (const char *const *r = q->s->opts.resolve; r && *r; r++) {
+    size_t n = strlen(host);
+
+    if (strncasecmp(*r, host, n) == 0 && (*r)[n] == ':')
+      return 0; /* a static override wins */
+  }
+  rc = resolve_entry(q, host, port);
+  if (rc == 0)
+    curl_easy_setopt(q->x->easy, CURLOPT_RESOLVE, q->x->resolve);
+  return rc;
+}
+
+static int hop_body(weft__http_req *q, struct curl_slist **headers) {
+  weft__http_xfer *x = q->x;
+  int rc;
+
+  if (x->body_set) {
+    if (q->keep_body && (rc = weft__http_body_rewind(&x->body)) < 0)
+      return rc;
+    weft__http_body_free(&x->body);
+    x->body_set = 0;
+  }
+  if (!q->keep_body)
+    memset(&q->hop_ro, 0, sizeof q->hop_ro);
+  rc = weft__http_body_prepare(&x->body, x->easy, q->methodp, &q->hop_ro, headers);
+  if (rc == 0)
+    x->body_set = 1;
+  return rc;
+}
+
+/* Set up the transfer of the next hop (options only; not started). */
+int weft__http_hop_setup(weft__http_req *q) {
+  weft__http_xfer *x = q->x;
+  struct curl_slist *headers = NULL;
+  int rc;
+
+  weft__http_xfer_reset(x);
+  rc = weft__http_setup_easy(x->easy, &q->s->opts, q->ro, q->methodp, q->url, q->auth_allowed,
+                             &headers);
+  if (rc == 0)
+    rc = hop_body(q, &headers);
+  if (rc == 0)
+    rc = add_cookies(q, &headers);
+  if (rc == 0)
+    rc = weft__http_setup_resolve(x->easy, &q->s->opts, &q->s->resolve_list);
+  if (rc == 0 && q->s->opts.resolver)
+    rc = resolve_host(q);
+  curl_slist_free_all(x->headers_list);
+  x->headers_list = headers;
+  if (rc < 0)
+    return rc;
+  curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
+  weft__http_xfer_callbacks(x);
+  return 0;
+}
+
+static int cookie_keep(weft__http_req *q, const char *value) {
+  weft_cookie c, *v;
+  int rc = weft__http_cookie_parse(value, q->url, &c);
+
+  if (rc == -EINVAL)
+    return 0;
+  if (rc < 0)
+    return weft__http_fail(rc, NULL);
+  v = weft_realloc(q->cookies, (q->n_cookies + 1) * sizeof *v);
+  if (!v) {
+    weft__http_cookie_clear(&c);
+    return weft__http_fail(-ENOMEM, NULL);
+  }
+  q->cookies = v;
+  v[q->n_cookies++] = c;
+  return 0;
+}
+
+int weft__http_req_cookies(weft__http_req *q) {
+  const weft_http_headers *h = q->x->headers;
+  size_t n = weft_http_headers_count(h);
+
+  for (size_t i = 0; i < n; i++) {
+    const char *name, *value;
+    int rc;
+
+    weft_http_headers_at(h, i, &name, &value);
+    if (strcasecmp(name, "Set-Cookie") != 0)
+      continue;
+    if (q->s->jar && (rc = weft_cookie_jar_update(q->s->jar, value, q->url)) == -ENOMEM)
+      return weft__http_fail(rc, NULL);
+    if ((rc = cookie_keep(q, value)) < 0)
+      return rc;
+  }
+  return 0;
+}

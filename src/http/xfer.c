@@ -1,0 +1,273 @@
+/*
+ * One transfer: a curl easy handle, the header block of the response being
+ * received, the body buffered up to read_bufsize (then the transfer is
+ * paused until the task reads), and the upload pumped from a streaming
+ * source in the requesting task. curl calls the callbacks below from
+ * curl_multi_socket_action (loop callbacks) and, when a paused transfer is
+ * resumed, from curl_easy_pause in the task.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "http/engine.h"
+
+static void wake(weft__http_xfer *x) {
+  if (x->task)
+    weft__wake(x->task, 0);
+}
+
+void weft__http_xfer_fail(weft__http_xfer *x, int code) {
+  if (!x->err) {
+    x->err = code;
+    if (!x->msg[0])
+      snprintf(x->msg, sizeof x->msg, "%s", weft_http_strerror(code));
+  }
+  wake(x);
+}
+
+static int header_status(weft__http_xfer *x, const char *line, size_t len) {
+  weft__http_headers_free(x->headers);
+  x->headers = weft__http_headers_new();
+  x->raw.off = x->raw.len = 0;
+  x->headers_done = 0;
+  if (!x->headers)
+    return -ENOMEM;
+  return weft__http_parse_status_line(line, len, &x->version, &x->status, x->reason,
+                                      sizeof x->reason);
+}
+
+static int header_line(weft__http_xfer *x, const char *line, size_t len) {
+  int rc;
+
+  if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+    rc = header_status(x, line, len);
+  } else if (!x->headers) {
+    return 0; /* a line before any status line: not ours */
+  } else if (line[0] == '\r' || line[0] == '\n') {
+    if (x->status >= 200) {
+      x->headers_done = 1;
+      wake(x);
+    }
+    rc = 0;
+  } else {
+    rc = weft__http_headers_add_line(x->headers, line, len);
+  }
+  if (rc < 0)
+    return rc;
+  return weft__http_buf_append(&x->raw, line, len);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg) {
+  weft__http_xfer *x = arg;
+  int rc;
+
+  x->activity = weft_time();
+  if (x->headers_done)
+    return n; /* trailers */
+  rc = header_line(x, line, n * size);
+  if (rc < 0) {
+    x->err = rc == -ENOMEM ? -ENOMEM
+                           : weft__http_fail(WEFT_HTTP_EPROTO, "malformed response header: %.*s",
+                                             (int)(n > 80 ? 80 : n), line);
+    return 0; /* curl fails the transfer */
+  }
+  return n;
+}
+
+static int piece_push(weft__http_xfer *x, size_t n) {
+  if (x->p_len == x->p_cap) {
+    size_t cap = x->p_cap ? x->p_cap * 2 : 16;
+    size_t *p = weft_malloc(cap * sizeof *p);
+
+    if (!p)
+      return -ENOMEM;
+    for (size_t i = 0; i < x->p_len; i++)
+      p[i] = x->pieces[(x->p_head + i) % x->p_cap];
+    weft_free(x->pieces);
+    x->pieces = p;
+    x->p_cap = cap;
+    x->p_head = 0;
+  }
+  x->pieces[(x->p_head + x->p_len) % x->p_cap] = n;
+  x->p_len++;
+  return 0;
+}
+
+static size_t on_write(char *data, size_t size, size_t n, void *arg) {
+  weft__http_xfer *x = arg;
+
+  n *= size;
+  x->activity = weft_time();
+  if (x->discard || n == 0)
+    return n;
+  if (x->in.len - x->in.off >= x->bufsize) {
+    x->paused_recv = 1;
+    return CURL_WRITEFUNC_PAUSE;
+  }
+  if (piece_push(x, n) < 0 || weft__http_buf_append(&x->in, data, n) < 0) {
+    x->err = -ENOMEM;
+    return 0;
+  }
+  wake(x);
+  return n;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg) {
+  weft__http_xfer *x = arg;
+  size_t avail = x->up.len - x->up.off;
+
+  n *= size;
+  if (x->err)
+    return CURL_READFUNC_ABORT;
+  if (avail == 0 && x->up_eof)
+    return 0;
+  if (avail == 0) {
+    x->up_want = 1;
+    x->paused_send = 1;
+    wake(x);
+    return CURL_READFUNC_PAUSE;
+  }
+  if (n > avail)
+    n = avail;
+  memcpy(buf, x->up.data + x->up.off, n);
+  x->up.off += n;
+  if (x->up.off == x->up.len)
+    x->up.off = x->up.len = 0;
+  return n;
+}
+
+void weft__http_xfer_callbacks(weft__http_xfer *x) {
+  CURL *e = x->easy;
+
+  curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  if (x->body.source) {
+    curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(e, CURLOPT_READDATA, x);
+  }
+}
+
+void weft__http_xfer_pause(weft__http_xfer *x) {
+  int bits = (x->paused_recv ? CURLPAUSE_RECV : 0) | (x->paused_send ? CURLPAUSE_SEND : 0);
+
+  if (x->attached && !x->done)
+    curl_easy_pause(x->easy, bits);
+}
+
+void weft__http_xfer_finished(weft__http_xfer *x, CURLcode result) {
+  weft_http_session *s = x->s;
+  long os_errno = 0;
+
+  x->done = 1;
+  x->result = result;
+  curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+  if (result != CURLE_OK && !x->err) {
+    long connect_code = 0;
+
+    curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_code);
+    x->connected = connect_code > 0;
+    x->err = weft__http_curl_error(result, x->errbuf, x->connected);
+    snprintf(x->msg, sizeof x->msg, "%s", weft_http_last_error());
+  }
+  curl_multi_remove_handle(s->multi, x->easy);
+  x->attached = 0;
+  wake(x);
+}
+
+int weft__http_xfer_new(weft_http_session *s, weft__http_xfer **out) {
+  weft__http_xfer *x;
+
+  if (weft__http_engine_reserve(s) < 0)
+    return weft__http_fail(-ENOMEM, NULL);
+  x = weft_calloc(1, sizeof *x);
+  if (!x)
+    return weft__http_fail(-ENOMEM, NULL);
+  x->easy = curl_easy_init();
+  if (!x->easy) {
+    weft_free(x);
+    return weft__http_fail(-ENOMEM, "curl_easy_init failed");
+  }
+  x->s = s;
+  x->bufsize = s->opts.read_bufsize ? s->opts.read_bufsize : 65536;
+  weft__list_insert_tail(&s->xfers, &x->link);
+  s->n_xfers++;
+  *out = x;
+  return 0;
+}
+
+void weft__http_xfer_reset(weft__http_xfer *x) {
+  curl_easy_reset(x->easy);
+  weft__http_headers_free(x->headers);
+  x->headers = NULL;
+  x->raw.off = x->raw.len = 0;
+  x->in.off = x->in.len = 0;
+  x->up.off = x->up.len = 0;
+  x->p_head = x->p_len = 0;
+  x->status = x->version = 0;
+  x->reason[0] = x->errbuf[0] = x->msg[0] = '\0';
+  x->done = x->err = x->headers_done = x->discard = 0;
+  x->paused_recv = x->paused_send = x->up_want = x->up_eof = 0;
+  x->result = CURLE_OK;
+  curl_slist_free_all(x->resolve);
+  x->resolve = NULL;
+}
+
+int weft__http_xfer_start(weft__http_xfer *x) {
+  weft_http_session *s = x->s;
+  CURLMcode mc;
+
+  x->activity = weft_time();
+  mc = curl_multi_add_handle(s->multi, x->easy);
+  if (mc != CURLM_OK)
+    return weft__http_fail(mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO, "curl_multi_add_handle: %s",
+                           curl_multi_strerror(mc));
+  x->attached = 1;
+  return 0;
+}
+
+void weft__http_xfer_detach(weft__http_xfer *x) {
+  if (!x->attached)
+    return;
+  curl_multi_remove_handle(x->s->multi, x->easy);
+  x->attached = 0;
+}
+
+void weft__http_xfer_free(weft__http_xfer *x) {
+  weft_http_session *s;
+
+  if (!x)
+    return;
+  s = x->s;
+  weft__http_xfer_detach(x);
+  curl_easy_cleanup(x->easy);
+  weft__http_headers_free(x->headers);
+  weft__http_buf_free(&x->raw);
+  weft__http_buf_free(&x->in);
+  weft__http_buf_free(&x->up);
+  weft_free(x->pieces);
+  curl_slist_free_all(x->resolve);
+  weft__http_body_free(&x->body);
+  curl_slist_free_all(x->headers_list);
+  weft__list_remove(&x->link);
+  s->n_xfers--;
+  weft_free(x);
+  if (s->n_xfers == 0 && s->closed)
+    weft__http_engine_teardown(s);
+  weft__http_session_release(s);
+}
+
+int weft__http_xfer_code(weft__http_xfer *x) {
+  if (!x->err)
+    return 0;
+  if (x->err == -ENOMEM && !x->msg[0])
+    return weft__http_fail(-ENOMEM, NULL);
+  return weft__http_fail(x->err, "%s", x->msg[0] ? x->msg : weft_http_strerror(x->err));
+}
