@@ -200,6 +200,16 @@ nomem:
   return weft__http_fail(-ENOMEM, NULL);
 }
 
+static int check_scheme(const char *url) {
+  char scheme[32];
+
+  scheme_of(url, scheme, sizeof scheme);
+  if (scheme[0] && strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))
+    return weft__http_fail(WEFT_HTTP_ESCHEME, "unsupported URL scheme '%s' in '%.512s'", scheme,
+                           url);
+  return 0;
+}
+
 /* Set url on u (joined onto what u holds, if anything). */
 static int url_set(CURLU *u, const char *url) {
   char *enc = NULL;
@@ -208,6 +218,9 @@ static int url_set(CURLU *u, const char *url) {
 
   if (strlen(url) > URL_MAX)
     return weft__http_fail(WEFT_HTTP_EURL, "URL of %zu bytes is too long", strlen(url));
+  rc = check_scheme(url);
+  if (rc < 0)
+    return rc;
   rc = pre_encode(url, &enc);
   if (rc < 0)
     return rc;
@@ -265,33 +278,43 @@ fail:
  * the document (curl 7.88 resolves "#f" like a relative path). */
 static int url_resolve(CURLU *u, const char *ref) {
   CURLUcode uc;
+  int rc = ref[0] == '#' ? 0 : url_set(u, ref);
 
-  if (ref[0] == '#')
-    return 0;
-  if (url_set(u, ref) < 0)
-    return WEFT_HTTP_EURL;
+  if (rc < 0)
+    return rc;
   uc = curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
   return uc ? url_fail(uc, ref) : 0;
 }
 
-static int url_take(CURLU *u, char **out) {
+/* Splice query (may be NULL) into s before its fragment, after its own
+ * query with '&'. Done on the string: curl's query setters lower-case the
+ * percent escapes. */
+static int splice_query(const char *s, const char *query, char **out) {
+  weft__http_sb sb = {0};
+  size_t head = strcspn(s, "#");
+  const char *q = memchr(s, '?', head);
+  const char *sep = !q ? "?" : (q[1] && q + 1 != s + head) ? "&" : "";
+
+  if (weft__http_sb_add(&sb, s, head) < 0 ||
+      (query && *query && (weft__http_sb_str(&sb, sep) < 0 || weft__http_sb_str(&sb, query) < 0)) ||
+      weft__http_sb_str(&sb, s + head) < 0) {
+    weft_free(sb.s);
+    return weft__http_fail(-ENOMEM, NULL);
+  }
+  *out = sb.s;
+  return 0;
+}
+
+static int url_take(CURLU *u, const char *query, char **out) {
   char *s = NULL;
   CURLUcode uc = curl_url_get(u, CURLUPART_URL, &s, 0);
+  int rc;
 
   if (uc)
     return url_fail(uc, "");
-  *out = weft_strdup(s);
+  rc = splice_query(s, query, out);
   curl_free(s);
-  return *out ? 0 : weft__http_fail(-ENOMEM, NULL);
-}
-
-static int append_query(CURLU *u, const char *query) {
-  CURLUcode uc;
-
-  if (!query || !*query)
-    return 0;
-  uc = curl_url_set(u, CURLUPART_QUERY, query, CURLU_APPENDQUERY);
-  return uc ? url_fail(uc, query) : 0;
+  return rc;
 }
 
 static int check_params(const weft_http_pair *params, size_t n, const char *raw) {
@@ -300,6 +323,26 @@ static int check_params(const weft_http_pair *params, size_t n, const char *raw)
   for (size_t i = 0; i < n; i++)
     if (has_crlf(params[i].name) || has_crlf(params[i].value))
       return weft__http_fail(WEFT_HTTP_EINJECT, "CR or LF in query parameter %zu", i);
+  return 0;
+}
+
+/* The query the pairs and the raw string add ("" when none). */
+static int extra_query(const weft_http_pair *params, size_t n, const char *raw, char **out) {
+  weft__http_sb sb = {0};
+  char *enc = NULL;
+  int rc = n ? weft__http_pairs_encode(params, n, 0, &enc) : 0;
+
+  if (rc < 0)
+    return rc;
+  if (weft__http_sb_str(&sb, enc ? enc : "") < 0 ||
+      (raw && *raw &&
+       ((enc && weft__http_sb_add(&sb, "&", 1) < 0) || weft__http_sb_str(&sb, raw) < 0))) {
+    weft_free(enc);
+    weft_free(sb.s);
+    return weft__http_fail(-ENOMEM, NULL);
+  }
+  weft_free(enc);
+  *out = sb.s;
   return 0;
 }
 
@@ -313,14 +356,10 @@ static int build_on(CURLU *u, const char *url, const char *shown, const weft_htt
     rc = url_set(u, url);
   if (rc == 0)
     rc = check_absolute(u, shown);
-  if (rc == 0 && n_params)
-    rc = weft__http_pairs_encode(params, n_params, 0, &query);
   if (rc == 0)
-    rc = append_query(u, query);
+    rc = extra_query(params, n_params, params_raw, &query);
   if (rc == 0)
-    rc = append_query(u, params_raw);
-  if (rc == 0)
-    rc = url_take(u, out);
+    rc = url_take(u, query, out);
   weft_free(query);
   return rc;
 }
@@ -366,7 +405,7 @@ int weft__http_url_join(const char *from, const char *location, char **out) {
   if (rc == 0)
     rc = check_absolute(u, location);
   if (rc == 0)
-    rc = url_take(u, out);
+    rc = url_take(u, NULL, out);
   curl_url_cleanup(u);
   return rc;
 }
