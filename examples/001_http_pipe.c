@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <weft.h>
 
@@ -64,14 +65,18 @@ static void drop(void *item, void *arg) {
 static void *post(void *arg) {
   weft_http_request_opts o = {.source = stream_read, .source_arg = arg, .source_len = -1};
   weft_http_response *r;
-  const char *text;
+  json_t *j;
   char u[512];
   int rc;
 
   snprintf(u, sizeof u, "%s/upload-sha256", base);
   if ((rc = weft_http_post(session, u, &o, &r)) == 0 &&
-      (rc = weft_http_response_text(r, NULL, 0, &text, NULL)) == 0)
-    printf("POST %s: %d, the server says: %s\n", u, weft_http_response_status(r), text);
+      (rc = weft_http_response_json(r, NULL, &j)) == 0) {
+    printf("POST %s: %d, the server got %lld bytes, sha256 %s\n", u, weft_http_response_status(r),
+           json_integer_value(json_object_get(j, "bytes")),
+           json_string_value(json_object_get(j, "sha256")));
+    json_decref(j);
+  }
   weft_http_response_free(r);
   weft_queue_shutdown(&((stream *)arg)->q, 1, drop, NULL); /* the feeder stops if we failed */
   return rc ? weft_fail(rc, "%s", weft_http_last_error()) : NULL;
