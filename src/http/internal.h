@@ -61,6 +61,14 @@ struct weft_http_response {
   double deadline;  /* the total timeout's end (weft_time clock), 0: none */
   double sock_read; /* seconds, 0: none */
   weft__http_buf line; /* read_line's assembled line when it spans arrivals */
+  /* Additions of the response side (response*.c). */
+  size_t body_cap;    /* allocated size of body */
+  size_t pending;     /* bytes of the last read_any/read_chunk view, consumed at the next call */
+  uint64_t consumed;  /* body bytes handed out so far (checked against max_body) */
+  int err;            /* sticky failure of the response itself (-EFBIG) */
+  char *text_charset; /* the charset text was decoded with (NULL: UTF-8) */
+  int text_flags;
+  int text_ok;        /* text holds the decoding for text_charset/text_flags */
 };
 
 /* ---- body flow between engine and response (xfer.c) ---------------- */
@@ -93,6 +101,11 @@ void weft__http_xfer_release(weft_http_response *r);
 int weft__http_response_new(weft_http_session *s, weft_http_response **out);
 /* Frees everything the response owns except its transfer (already released). */
 void weft__http_response_destroy(weft_http_response *r);
+/* Start of every body call (response_stream.c): consume the previous
+ * view, then the response's sticky failure if any. */
+int weft__http_response_enter(weft_http_response *r);
+/* The body went past max: close the response, -EFBIG from now on. */
+int weft__http_response_too_big(weft_http_response *r, size_t max);
 
 /* ---- curl results (curlerr.c) --------------------------------------- */
 /* A finished transfer's CURLcode as a weft code, with the message set
