@@ -67,8 +67,11 @@ static void poll_event(uv_poll_t *h, int status, int events) {
   act(p->s, p->fd, flags);
 }
 
+/* curl may finish a transfer here, in libuv's timer phase, and wake its
+ * task: stop uv_run so the loop runs the task instead of blocking in poll. */
 static void timer_fire(uv_timer_t *t) {
   act(t->data, CURL_SOCKET_TIMEOUT, 0);
+  uv_stop(t->loop);
 }
 
 static void poll_closed(uv_handle_t *h) {
