@@ -48,25 +48,25 @@ struct weft_file;
 
 /* Codes errno has no word for, below -4300 (registered with
  * weft_strerror / weft_err_name). */
-#define WEFT_HTTP_EURL (-4301)          /* malformed URL */
-#define WEFT_HTTP_ESCHEME (-4302)       /* scheme other than http/https */
-#define WEFT_HTTP_EDNS (-4303)          /* the host name could not be resolved */
+#define WEFT_HTTP_EURL (-4301)             /* malformed URL */
+#define WEFT_HTTP_ESCHEME (-4302)          /* scheme other than http/https */
+#define WEFT_HTTP_EDNS (-4303)             /* the host name could not be resolved */
 #define WEFT_HTTP_ECONNECT_TIMEOUT (-4304) /* connect / sock_connect timeout */
-#define WEFT_HTTP_EREAD_TIMEOUT (-4305) /* sock_read: no data for that long */
-#define WEFT_HTTP_ETLS_VERIFY (-4306)   /* the server's certificate was rejected */
-#define WEFT_HTTP_ETLS (-4307)          /* another TLS failure (handshake, protocol) */
-#define WEFT_HTTP_EREDIRECTS (-4308)    /* more redirects than max_redirects */
-#define WEFT_HTTP_ETRUNCATED (-4309)    /* body shorter than Content-Length, or cut */
-#define WEFT_HTTP_EBADCHUNK (-4310)     /* malformed chunked encoding */
-#define WEFT_HTTP_EDECOMPRESS (-4311)   /* the body does not decompress */
-#define WEFT_HTTP_ESTATUS (-4312)       /* status >= 400 with raise_for_status */
-#define WEFT_HTTP_EPROTO (-4313)        /* malformed response (status line, headers) */
-#define WEFT_HTTP_EPROXY (-4314)        /* the proxy failed (refused CONNECT, 407 ...) */
-#define WEFT_HTTP_EINJECT (-4315)       /* CR, LF or NUL in a method, URL or header */
-#define WEFT_HTTP_ECHARSET (-4316)      /* unknown character set */
-#define WEFT_HTTP_EDECODE (-4317)       /* bytes not valid in the character set */
-#define WEFT_HTTP_EJSON (-4318)         /* invalid JSON (message has line and column) */
-#define WEFT_HTTP_ECONTENT_TYPE (-4319) /* json() on a body that is not JSON */
+#define WEFT_HTTP_EREAD_TIMEOUT (-4305)    /* sock_read: no data for that long */
+#define WEFT_HTTP_ETLS_VERIFY (-4306)      /* the server's certificate was rejected */
+#define WEFT_HTTP_ETLS (-4307)             /* another TLS failure (handshake, protocol) */
+#define WEFT_HTTP_EREDIRECTS (-4308)       /* more redirects than max_redirects */
+#define WEFT_HTTP_ETRUNCATED (-4309)       /* body shorter than Content-Length, or cut */
+#define WEFT_HTTP_EBADCHUNK (-4310)        /* malformed chunked encoding */
+#define WEFT_HTTP_EDECOMPRESS (-4311)      /* the body does not decompress */
+#define WEFT_HTTP_ESTATUS (-4312)          /* status >= 400 with raise_for_status */
+#define WEFT_HTTP_EPROTO (-4313)           /* malformed response (status line, headers) */
+#define WEFT_HTTP_EPROXY (-4314)           /* the proxy failed (refused CONNECT, 407 ...) */
+#define WEFT_HTTP_EINJECT (-4315)          /* CR, LF or NUL in a method, URL or header */
+#define WEFT_HTTP_ECHARSET (-4316)         /* unknown character set */
+#define WEFT_HTTP_EDECODE (-4317)          /* bytes not valid in the character set */
+#define WEFT_HTTP_EJSON (-4318)            /* invalid JSON (message has line and column) */
+#define WEFT_HTTP_ECONTENT_TYPE (-4319)    /* json() on a body that is not JSON */
 /*
  * errno values used: -ECONNREFUSED (connection refused), -ECONNRESET
  * (reset mid-request or mid-body), -ETIMEDOUT (the total timeout, or the
@@ -94,8 +94,8 @@ int weft_http_headers_at(const weft_http_headers *h, size_t i, const char **name
 /* The first value of name (any case), or NULL. */
 const char *weft_http_headers_get(const weft_http_headers *h, const char *name);
 /* Every value of name in order: fills up to cap, returns how many there are. */
-size_t weft_http_headers_get_all(const weft_http_headers *h, const char *name,
-                                 const char **values, size_t cap);
+size_t weft_http_headers_get_all(const weft_http_headers *h, const char *name, const char **values,
+                                 size_t cap);
 
 /* ------------------------------------------------------------------ */
 /* Cookie jar (aiohttp.CookieJar)                                      */
@@ -106,10 +106,10 @@ typedef struct weft_cookie_jar weft_cookie_jar;
 typedef struct weft_cookie {
   const char *name;
   const char *value;
-  const char *domain;    /* without a leading dot */
+  const char *domain; /* without a leading dot */
   const char *path;
-  int64_t expires;       /* Unix time; 0: a session cookie */
-  int host_only;         /* 1: sent to domain only, not its subdomains */
+  int64_t expires; /* Unix time; 0: a session cookie */
+  int host_only;   /* 1: sent to domain only, not its subdomains */
   int secure;
   int http_only;
   const char *same_site; /* "Strict", "Lax", "None" or NULL */
@@ -124,8 +124,7 @@ void weft_cookie_jar_free(weft_cookie_jar *jar);
  * -ENOMEM. Expired cookies delete their match. */
 int weft_cookie_jar_update(weft_cookie_jar *jar, const char *set_cookie, const char *url);
 /* Set one cookie for url's host (initial cookies). */
-int weft_cookie_jar_set(weft_cookie_jar *jar, const char *name, const char *value,
-                        const char *url);
+int weft_cookie_jar_set(weft_cookie_jar *jar, const char *name, const char *value, const char *url);
 /* filter_cookies(url): the cookies to send to url, as a Cookie header value
  * ("a=1; b=2", "" when none) in *header, freed with weft_free. */
 int weft_cookie_jar_header(weft_cookie_jar *jar, const char *url, char **header);
@@ -172,32 +171,32 @@ typedef struct weft_http_session_opts {
   int cookie_jar_unsafe;       /* the own jar accepts cookies from IP hosts */
   const char *const *cookies;  /* initial "name=value" strings, NULL-terminated */
   /* Connector. */
-  int limit;                   /* connections at once: 0 = 100, WEFT_HTTP_UNLIMITED */
-  int limit_per_host;          /* per host: 0 = unlimited */
-  int force_close;             /* 1: a new connection for every request */
+  int limit;          /* connections at once: 0 = 100, WEFT_HTTP_UNLIMITED */
+  int limit_per_host; /* per host: 0 = unlimited */
+  int force_close;    /* 1: a new connection for every request */
   weft_http_timeout timeout;
   /* TLS. */
-  int insecure;                /* 1: do not verify the server (aiohttp ssl=False) */
-  const char *ca_file;         /* PEM CA bundle; NULL: the system store */
+  int insecure;        /* 1: do not verify the server (aiohttp ssl=False) */
+  const char *ca_file; /* PEM CA bundle; NULL: the system store */
   const char *ca_dir;
-  const char *cert_file;       /* client certificate (PEM) */
-  const char *key_file;        /* its key; NULL: in cert_file */
+  const char *cert_file; /* client certificate (PEM) */
+  const char *key_file;  /* its key; NULL: in cert_file */
   const char *key_password;
-  int http2;                   /* 1: offer HTTP/2 (ALPN) and multiplex on it */
+  int http2; /* 1: offer HTTP/2 (ALPN) and multiplex on it */
   /* Proxies. */
-  const char *proxy;           /* http://, https:// or socks5:// URL, may hold user:pass@ */
-  const char *proxy_auth;      /* "user:password" (BasicAuth) */
-  int trust_env;               /* 1: HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment */
+  const char *proxy;      /* http://, https:// or socks5:// URL, may hold user:pass@ */
+  const char *proxy_auth; /* "user:password" (BasicAuth) */
+  int trust_env;          /* 1: HTTP_PROXY / HTTPS_PROXY / NO_PROXY from the environment */
   /* Behaviour. */
-  const char *auth;            /* "user:password": Basic authorization */
-  int raise_for_status;        /* 1: status >= 400 fails the request (WEFT_HTTP_ESTATUS) */
-  int no_decompress;           /* 1: keep gzip/deflate/br/zstd bodies as sent */
-  int max_redirects;           /* 0: 10 */
-  size_t read_bufsize;         /* body bytes buffered before the transfer pauses; 0: 64 KiB */
+  const char *auth;     /* "user:password": Basic authorization */
+  int raise_for_status; /* 1: status >= 400 fails the request (WEFT_HTTP_ESTATUS) */
+  int no_decompress;    /* 1: keep gzip/deflate/br/zstd bodies as sent */
+  int max_redirects;    /* 0: 10 */
+  size_t read_bufsize;  /* body bytes buffered before the transfer pauses; 0: 64 KiB */
   /* Resolution. */
   struct weft_resolver *resolver; /* names resolve through it (AsyncResolver) */
-  const char *const *resolve;  /* static "host:port:address" overrides, NULL-terminated */
-  double close_grace;          /* seconds close() waits for in-flight requests; 0: 10 */
+  const char *const *resolve;     /* static "host:port:address" overrides, NULL-terminated */
+  double close_grace;             /* seconds close() waits for in-flight requests; 0: 10 */
 } weft_http_session_opts;
 
 /* A session on the current loop (call from a task or with a current loop).
@@ -251,30 +250,30 @@ typedef struct weft_http_request_opts {
   /* Body: at most one of data, form, multipart, json, json_value, source,
    * data_file (-EINVAL otherwise). */
   const void *data;
-  size_t data_len; /* (size_t)-1: strlen(data) */
+  size_t data_len;            /* (size_t)-1: strlen(data) */
   const weft_http_pair *form; /* application/x-www-form-urlencoded */
   size_t n_form;
   const weft_http_part *multipart;
   size_t n_multipart;
-  const char *json;                    /* JSON text, sent as application/json */
-  const struct json_t *json_value;     /* a jansson value, serialized */
+  const char *json;                /* JSON text, sent as application/json */
+  const struct json_t *json_value; /* a jansson value, serialized */
   weft_http_source_fn source;
   void *source_arg;
-  int64_t source_len;                  /* -1 or 0 with source: unknown (chunked) */
-  const char *data_file;               /* the body streamed from this file */
-  const char *content_type;            /* overrides the body's default */
-  const char *content_encoding;        /* body already compressed: header set, bytes untouched */
-  int expect_continue;                 /* send Expect: 100-continue */
+  int64_t source_len;           /* -1 or 0 with source: unknown (chunked) */
+  const char *data_file;        /* the body streamed from this file */
+  const char *content_type;     /* overrides the body's default */
+  const char *content_encoding; /* body already compressed: header set, bytes untouched */
+  int expect_continue;          /* send Expect: 100-continue */
   /* Behaviour (0: the session's). */
-  int no_redirects;                    /* allow_redirects=False */
+  int no_redirects; /* allow_redirects=False */
   int max_redirects;
-  weft_http_timeout timeout;           /* fields left 0 inherit the session's */
+  weft_http_timeout timeout; /* fields left 0 inherit the session's */
   const char *proxy;
   const char *proxy_auth;
   int insecure;
   const char *auth;
-  int raise_for_status;                /* 1 on, -1 off, 0 the session's */
-  size_t max_body;                     /* the body may not exceed it (-EFBIG); 0: no cap */
+  int raise_for_status; /* 1 on, -1 off, 0 the session's */
+  size_t max_body;      /* the body may not exceed it (-EFBIG); 0: no cap */
 } weft_http_request_opts;
 
 /*
@@ -308,8 +307,8 @@ int weft_http_patch(weft_http_session *s, const char *url, const weft_http_reque
 
 int weft_http_response_status(const weft_http_response *r);
 const char *weft_http_response_reason(const weft_http_response *r); /* "OK", "Not Found" */
-int weft_http_response_version(const weft_http_response *r); /* 10, 11, 20 */
-const char *weft_http_response_url(const weft_http_response *r); /* final URL */
+int weft_http_response_version(const weft_http_response *r);        /* 10, 11, 20 */
+const char *weft_http_response_url(const weft_http_response *r);    /* final URL */
 const weft_http_headers *weft_http_response_headers(const weft_http_response *r);
 const char *weft_http_response_header(const weft_http_response *r, const char *name);
 /* The header block exactly as received (status line to the blank line). */
@@ -322,8 +321,8 @@ const char *weft_http_response_content_type(const weft_http_response *r);
 const char *weft_http_response_charset(const weft_http_response *r);
 /* history: the redirect responses before this one, oldest first. */
 size_t weft_http_response_history_count(const weft_http_response *r);
-int weft_http_response_history(const weft_http_response *r, size_t i, int *status,
-                               const char **url, const weft_http_headers **headers);
+int weft_http_response_history(const weft_http_response *r, size_t i, int *status, const char **url,
+                               const weft_http_headers **headers);
 /* The cookies the response (and its redirects) set, as parsed. */
 size_t weft_http_response_cookie_count(const weft_http_response *r);
 const weft_cookie *weft_http_response_cookie(const weft_http_response *r, size_t i);
@@ -353,8 +352,7 @@ int weft_http_response_text(weft_http_response *r, const char *encoding, int fla
  * gives another ("" accepts any): WEFT_HTTP_ECONTENT_TYPE otherwise.
  * Invalid JSON: WEFT_HTTP_EJSON, the message has the line and column.
  */
-int weft_http_response_json(weft_http_response *r, const char *content_type,
-                            struct json_t **out);
+int weft_http_response_json(weft_http_response *r, const char *content_type, struct json_t **out);
 
 /* Streaming (resp.content). Each waits for data and returns 0 with
  * *len = 0 at the end of the body. */
@@ -367,8 +365,7 @@ int weft_http_response_read_any(weft_http_response *r, const void **data, size_t
 int weft_http_response_read_chunk(weft_http_response *r, const void **data, size_t *len);
 /* readline(): up to and including '\n' (or the end); a view. Lines over
  * max (0: 64 KiB) fail with -EOVERFLOW. */
-int weft_http_response_read_line(weft_http_response *r, size_t max, const char **line,
-                                 size_t *len);
+int weft_http_response_read_line(weft_http_response *r, size_t max, const char **line, size_t *len);
 int weft_http_response_at_eof(const weft_http_response *r);
 
 /* release(): finish with the body. The connection goes back to the pool

@@ -44,7 +44,7 @@ struct weft_http_response {
   weft_http_headers *headers;
   char *raw_headers;
   size_t raw_len;
-  char *media_type;  /* parsed Content-Type, lazily (response.c) */
+  char *media_type; /* parsed Content-Type, lazily (response.c) */
   char *charset;
   int ct_parsed;
   weft__http_hop *history;
@@ -57,9 +57,9 @@ struct weft_http_response {
   int body_done;
   char *text;
   size_t text_len;
-  size_t max_body;  /* request's cap, 0: none */
-  double deadline;  /* the total timeout's end (weft_time clock), 0: none */
-  double sock_read; /* seconds, 0: none */
+  size_t max_body;     /* request's cap, 0: none */
+  double deadline;     /* the total timeout's end (weft_time clock), 0: none */
+  double sock_read;    /* seconds, 0: none */
   weft__http_buf line; /* read_line's assembled line when it spans arrivals */
   /* Additions of the response side (response*.c). */
   size_t body_cap;    /* allocated size of body */
@@ -68,7 +68,7 @@ struct weft_http_response {
   int err;            /* sticky failure of the response itself (-EFBIG) */
   char *text_charset; /* the charset text was decoded with (NULL: UTF-8) */
   int text_flags;
-  int text_ok;        /* text holds the decoding for text_charset/text_flags */
+  int text_ok; /* text holds the decoding for text_charset/text_flags */
 };
 
 /* ---- body flow between engine and response (xfer.c) ---------------- */

@@ -63,10 +63,10 @@ typedef struct weft__http_body {
   /* Filled by weft__http_body_prepare; the engine reads these. */
   weft_http_source_fn source; /* non-NULL: the engine pumps this from the task */
   void *source_arg;
-  int64_t source_len;         /* -1: unknown, sent chunked */
+  int64_t source_len; /* -1: unknown, sent chunked */
   /* Private to body.c. */
   curl_mime *mime;
-  char *owned;                /* encoded form / JSON text */
+  char *owned; /* encoded form / JSON text */
   struct weft__http_file_src *file;
 } weft__http_body;
 
@@ -99,8 +99,8 @@ int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
 /* Decode len bytes in charset (NULL: UTF-8) to NUL-terminated UTF-8 in
  * *out (weft_free). flags: WEFT_HTTP_TEXT_REPLACE. Returns 0,
  * WEFT_HTTP_ECHARSET, WEFT_HTTP_EDECODE (message has the offset), -ENOMEM. */
-int weft__http_decode_text(const char *charset, int flags, const void *data, size_t len,
-                           char **out, size_t *outlen);
+int weft__http_decode_text(const char *charset, int flags, const void *data, size_t len, char **out,
+                           size_t *outlen);
 /* Is media (no parameters) acceptable for json() with content_type
  * (NULL: application/json or any +json; "": anything)? */
 int weft__http_json_type_ok(const char *media, const char *content_type);
