@@ -37,8 +37,21 @@ static int show(weft_http_session *s, const char *path, const char *member) {
   return rc;
 }
 
+/* What the jar kept; a strict jar says why it kept nothing. */
+static void print_jar(weft_cookie_jar *jar, int unsafe) {
+  size_t n = weft_cookie_jar_count(jar);
+
+  if (n == 0)
+    printf("in the jar: nothing%s\n",
+           unsafe ? "" : " (a strict jar refuses cookies from IP addresses)");
+  for (size_t i = 0; i < n; i++) {
+    const weft_cookie *c = weft_cookie_jar_at(jar, i);
+    printf("in the jar: %s=%s (domain %s, path %s)\n", c->name, c->value, c->domain, c->path);
+  }
+}
+
 /* session.get('/cookies/set?my_cookie=my_value'); filter_cookies(base); get('/cookies') */
-static int shared_cookies(weft_cookie_jar *jar) {
+static int shared_cookies(weft_cookie_jar *jar, int unsafe) {
   weft_http_session_opts o = {.cookie_jar = jar};
   weft_http_session *s;
   char *filtered = NULL;
@@ -49,10 +62,7 @@ static int shared_cookies(weft_cookie_jar *jar) {
   if ((rc = show(s, "/cookies/set?my_cookie=my_value", "cookies")) == 0 &&
       (rc = weft_cookie_jar_header(jar, base, &filtered)) == 0) {
     printf("filter_cookies('%s'): %s\n", base, *filtered ? filtered : "(none)");
-    for (size_t i = 0; i < weft_cookie_jar_count(jar); i++) {
-      const weft_cookie *c = weft_cookie_jar_at(jar, i);
-      printf("in the jar: %s=%s (domain %s, path %s)\n", c->name, c->value, c->domain, c->path);
-    }
+    print_jar(jar, unsafe);
     rc = show(s, "/cookies", "cookies");
   }
   weft_free(filtered);
@@ -69,7 +79,7 @@ static int jars(void) {
     printf("--- aiohttp.CookieJar(unsafe=%s) ---\n", unsafe ? "True" : "False");
     if ((rc = weft_cookie_jar_new(&jar, unsafe)) != 0)
       return rc;
-    rc = shared_cookies(jar);
+    rc = shared_cookies(jar, unsafe);
     weft_cookie_jar_free(jar);
     if (rc != 0)
       return rc;

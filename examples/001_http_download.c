@@ -39,6 +39,7 @@ static int download(void) {
   weft_stat st;
   int rc;
 
+  printf("--- content.read(chunk_size) into a file ---\n");
   snprintf(path, sizeof path, "/bytes/%d", SIZE);
   if ((rc = open_url(path, &r)) != 0)
     return rc;
@@ -67,6 +68,7 @@ static int drip(void) {
   size_t n;
   int rc;
 
+  printf("--- content.readany() ---\n");
   if ((rc = open_url("/drip?duration=1&numbytes=5&delay=0", &r)) != 0)
     return rc;
   printf("headers of /drip after %.2f s\n", weft_time() - start);
@@ -83,6 +85,7 @@ static int lines(void) {
   size_t n, count = 0;
   int rc;
 
+  printf("--- content.readline() ---\n");
   if ((rc = open_url("/stream/5", &r)) != 0)
     return rc;
   while ((rc = weft_http_response_read_line(r, 0, &line, &n)) == 0 && n > 0) {
@@ -97,16 +100,14 @@ static void *amain(void *arg) {
   int rc;
 
   (void)arg;
-  if ((rc = weft_http_session_new(&session, NULL)) != 0)
-    return weft_fail(rc, "session");
-  printf("--- content.read(chunk_size) into a file ---\n");
-  if ((rc = download()) == 0 && printf("--- content.readany() ---\n") && (rc = drip()) == 0 &&
-      printf("--- content.readline() ---\n"))
-    rc = lines();
+  if ((rc = weft_http_session_new(&session, NULL)) == 0) {
+    if ((rc = download()) == 0 && (rc = drip()) == 0)
+      rc = lines();
+    weft_http_session_close(session);
+    weft_http_session_free(session);
+  }
   if (rc)
     printf("error: %s: %s\n", weft_err_name(rc), weft_http_last_error());
-  weft_http_session_close(session);
-  weft_http_session_free(session);
   return rc ? weft_fail(rc, "download") : NULL;
 }
 

@@ -16,14 +16,15 @@
 static char base[256];
 static weft_http_session *session;
 
-/* The <title> of a page, or its first 60 bytes. */
+/* The <title> of a page, or its first line (at most 60 bytes). */
 static void print_title(const char *how, const char *text) {
   const char *t = strstr(text, "<title>");
+  size_t n = strcspn(text, "\n");
 
   if (t)
     printf("%s: %.*s\n", how, (int)strcspn(t + 7, "<"), t + 7);
   else
-    printf("%s: %.60s\n", how, text);
+    printf("%s: %.*s\n", how, n < 60 ? (int)n : 60, text);
 }
 
 /* await resp.text(encoding=...) */

@@ -20,52 +20,52 @@
 static char base[256], dir[256], report[320], huge[320];
 static weft_http_session *session;
 
-/* POST, then print the fields of the echoed JSON named in keys. */
-static int post(const char *title, const weft_http_request_opts *o, const char *const *keys) {
+/* POST to /post under a title; *j is the JSON the server echoed. */
+static int post(const char *title, const weft_http_request_opts *o, json_t **j) {
   weft_http_response *r;
   char u[512];
-  json_t *j;
   int rc;
 
   printf("--- %s ---\n", title);
   snprintf(u, sizeof u, "%s/post", base);
-  if ((rc = weft_http_post(session, u, o, &r)) != 0)
-    return rc;
-  if ((rc = weft_http_response_json(r, NULL, &j)) == 0) {
-    for (; *keys; keys++) {
-      char *v = json_dumps(json_object_get(j, *keys), JSON_ENCODE_ANY | JSON_SORT_KEYS);
-      printf("%s: %s\n", *keys, v ? v : "null");
-      free(v);
-    }
-    json_decref(j);
-  }
+  if ((rc = weft_http_post(session, u, o, &r)) == 0)
+    rc = weft_http_response_json(r, NULL, j);
   weft_http_response_free(r);
+  return rc;
+}
+
+/* POST, then print the fields of the echoed JSON named in keys. */
+static int post_fields(const char *title, const weft_http_request_opts *o,
+                       const char *const *keys) {
+  json_t *j = NULL;
+  int rc = post(title, o, &j);
+
+  for (; rc == 0 && *keys; keys++) {
+    char *v = json_dumps(json_object_get(j, *keys), JSON_ENCODE_ANY | JSON_SORT_KEYS);
+    printf("%s: %s\n", *keys, v ? v : "null");
+    free(v);
+  }
+  json_decref(j);
   return rc;
 }
 
 /* The echoed "data" is 1.28 MB: print its length and how it was sent. */
 static int post_huge(const char *title, const weft_http_request_opts *o) {
-  weft_http_response *r;
-  char u[512];
-  json_t *j;
-  int rc;
+  json_t *j = NULL, *h;
+  const char *te, *cl;
+  int rc = post(title, o, &j);
 
-  printf("--- %s ---\n", title);
-  snprintf(u, sizeof u, "%s/post", base);
-  if ((rc = weft_http_post(session, u, o, &r)) != 0)
-    return rc;
-  if ((rc = weft_http_response_json(r, NULL, &j)) == 0) {
-    json_t *h = json_object_get(j, "headers");
-    const char *te = json_string_value(json_object_get(h, "Transfer-Encoding"));
-    const char *cl = json_string_value(json_object_get(h, "Content-Length"));
+  if (rc == 0) {
+    h = json_object_get(j, "headers");
+    te = json_string_value(json_object_get(h, "Transfer-Encoding"));
+    cl = json_string_value(json_object_get(h, "Content-Length"));
     printf("the server got %zu bytes (%s%s)\n", json_string_length(json_object_get(j, "data")),
            te ? "Transfer-Encoding: " : "Content-Length: ",
            te   ? te
            : cl ? cl
                 : "?");
-    json_decref(j);
   }
-  weft_http_response_free(r);
+  json_decref(j);
   return rc;
 }
 
@@ -118,10 +118,11 @@ static int uploads(void) {
       .data = compressed, .data_len = sizeof compressed, .content_encoding = "deflate"};
   int rc;
 
-  if ((rc = post("(1) a form", &form, form_keys)) == 0 &&
-      (rc = post("(2) json", &json, json_keys)) == 0 &&
-      (rc = post("(3) a small file, multipart", &multi, file_keys)) == 0 && (rc = streamed()) == 0)
-    rc = post("(5) pre-compressed, Content-Encoding: deflate", &deflated, data_keys);
+  if ((rc = post_fields("(1) a form", &form, form_keys)) == 0 &&
+      (rc = post_fields("(2) json", &json, json_keys)) == 0 &&
+      (rc = post_fields("(3) a small file, multipart", &multi, file_keys)) == 0 &&
+      (rc = streamed()) == 0)
+    rc = post_fields("(5) pre-compressed, Content-Encoding: deflate", &deflated, data_keys);
   return rc;
 }
 

@@ -8,7 +8,6 @@
  *
  * The base URL comes from WEFT_HTTPBIN (default https://www.httpbin.org).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,20 +17,16 @@
 
 static char url[512];
 
-/* logging.basicConfig(format='%(asctime)s %(levelname)s: %(message)s') */
-static void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_info(const char *fmt, ...) {
+/* logging.basicConfig(format='%(asctime)s %(levelname)s: %(message)s'): the asctime */
+static const char *asctime_now(void) {
+  static char when[48];
   struct timespec ts;
-  char when[32];
-  va_list ap;
+  size_t n;
 
   clock_gettime(CLOCK_REALTIME, &ts);
-  strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&ts.tv_sec));
-  printf("%s,%03ld INFO: ", when, ts.tv_nsec / 1000000);
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
+  n = strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", localtime(&ts.tv_sec));
+  snprintf(when + n, sizeof when - n, ",%03ld", ts.tv_nsec / 1000000);
+  return when;
 }
 
 /* for _ in range(1, TOTAL_NUMBER): logging.info(...); requests.get(URL) */
@@ -44,13 +39,13 @@ static int sequential(void) {
   if ((rc = weft_http_session_new(&s, NULL)) != 0)
     return rc;
   for (int i = 1; i < TOTAL_NUMBER && rc == 0; i++) {
-    log_info("scraping %s", url);
+    printf("%s INFO: scraping %s\n", asctime_now(), url);
     if ((rc = weft_http_get(s, url, NULL, &r)) == 0)
       rc = weft_http_response_read(r, 0, &(const void *){0}, &(size_t){0});
     weft_http_response_free(r);
   }
   if (rc == 0)
-    log_info("total time %f", weft_time() - start);
+    printf("%s INFO: total time %f\n", asctime_now(), weft_time() - start);
   weft_http_session_free(s);
   return rc;
 }
