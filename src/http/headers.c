@@ -221,9 +221,23 @@ static char *param_value(const char *p) {
   return s;
 }
 
+/* The ';' that ends the parameter at p (or the NUL): one inside a quoted
+ * string does not, as in Python's email package. */
+static const char *param_end(const char *p) {
+  int quoted = 0;
+
+  for (; *p && (quoted || *p != ';'); p++) {
+    if (quoted && *p == '\\' && p[1])
+      p++;
+    else if (*p == '"')
+      quoted = !quoted;
+  }
+  return p;
+}
+
 /* The charset parameter among "; a=b; charset=x" (NULL when absent). */
 static const char *find_charset(const char *params) {
-  for (const char *p = params; p && *p == ';'; p = strchr(p + 1, ';')) {
+  for (const char *p = params; *p == ';'; p = param_end(p + 1)) {
     const char *q = p + 1;
     while (is_ows(*q))
       q++;

@@ -82,13 +82,29 @@ static int is_utf8(const char *cs) {
   return !strcasecmp(cs, "utf-8") || !strcasecmp(cs, "utf8") || !strcasecmp(cs, "utf_8");
 }
 
+/* A charset name as registries spell them. iconv would also take ""
+ * (the locale's charset) and suffixes such as "//IGNORE": not names. */
+static int is_name(const char *cs, size_t n) {
+  if (n == 0 || n > CHARSET_MAX)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)cs[i]) && !strchr("-_.:+()", cs[i]))
+      return 0;
+  return 1;
+}
+
 /* Python's spellings glibc does not know ("latin-1", "windows_1251"). */
 static iconv_t open_charset(const char *charset) {
   char name[CHARSET_MAX + 1];
   size_t n = strlen(charset);
-  iconv_t cd = iconv_open("UTF-8", charset);
+  iconv_t cd;
 
-  if (cd != (iconv_t)-1 || n > CHARSET_MAX)
+  if (!is_name(charset, n)) {
+    errno = EINVAL;
+    return (iconv_t)-1;
+  }
+  cd = iconv_open("UTF-8", charset);
+  if (cd != (iconv_t)-1)
     return cd;
   for (size_t i = 0; i <= n; i++)
     name[i] = charset[i] == '_' ? '-' : charset[i];
