@@ -1,11 +1,14 @@
 /* HTTP test peers: httpbin (aiohttp), tinyproxy, a TLS CONNECT proxy, a
  * SOCKS5 proxy and nginx on loopback, and the http_peers_* tests that prove
  * each of them with the curl command line. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,15 +83,9 @@ static int spawn(http_peer *p, const char *cmd, int want_stdout) {
 
 static void dump_log(const http_peer *p, const char *name) {
   char buf[4096];
-  FILE *f = fopen(peer_path(p, name), "r");
-  size_t n;
 
-  if (!f)
-    return;
-  n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = '\0';
-  fclose(f);
-  fprintf(stderr, "--- %s:\n%s\n", name, buf);
+  if (http_peer_read(p, name, buf, sizeof buf) >= 0)
+    fprintf(stderr, "--- %s:\n%s\n", name, buf);
 }
 
 static void start_failed(http_peer *p, const char *what) {
@@ -147,10 +144,6 @@ void httpbin_start(http_peer *p, int tls) {
   start_script(p, "httpbin.py", args);
 }
 
-const char *http_peer_ca(const http_peer *p) {
-  return tls_path(&p->certs, "ca.pem");
-}
-
 static void kill_peer(http_peer *p) {
   int status;
 
@@ -160,6 +153,249 @@ static void kill_peer(http_peer *p) {
   kill(p->pid, SIGKILL);
   waitpid(p->pid, &status, 0);
   p->pid = 0;
+}
+
+/* ---- peers on a port chosen here (tinyproxy, nginx) ---- */
+
+/* A port nothing listens on now: bound to port 0, read back, closed. */
+int http_free_port(void) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  ASSERT(fd >= 0);
+  ASSERT_OK(bind(fd, (struct sockaddr *)&a, sizeof a));
+  ASSERT_OK(getsockname(fd, (struct sockaddr *)&a, &len));
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+static int accepts(int port) {
+  struct sockaddr_in a = {.sin_family = AF_INET,
+                          .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int ok;
+
+  ASSERT(fd >= 0);
+  ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+/* Waits until p->port accepts a connection; -1 if the peer exited first. */
+static int wait_listening(http_peer *p) {
+  double end = now() + START_TIMEOUT;
+  int status;
+
+  while (now() < end) {
+    if (accepts(p->port))
+      return 0;
+    if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+      p->pid = 0;
+      return -1;
+    }
+    usleep(10000);
+  }
+  return -1;
+}
+
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+
+  ASSERT_NOT_NULL(f);
+  ASSERT_EQ(strlen(text), fwrite(text, 1, strlen(text), f));
+  ASSERT_OK(fclose(f));
+}
+
+/* Writes the config for p->port (write_conf), runs cmd, waits for the
+ * port; a port taken meanwhile by someone else gets another try. */
+static void start_on_free_port(http_peer *p, const char *what, void (*write_conf)(http_peer *),
+                               const char *cmd) {
+  for (int attempt = 0; attempt < 5; attempt++) {
+    p->port = http_free_port();
+    write_conf(p);
+    spawn(p, cmd, 0);
+    if (wait_listening(p) == 0)
+      return;
+    kill_peer(p);
+  }
+  start_failed(p, what);
+}
+
+/* tinyproxy */
+
+static const char *proxy_user, *proxy_pass;
+
+static void tinyproxy_conf(http_peer *p) {
+  char conf[2048];
+  int n;
+
+  n = snprintf(conf, sizeof conf,
+               "Port %d\nListen 127.0.0.1\nTimeout 60\nMaxClients 100\n"
+               "LogLevel Info\nLogFile \"%s\"\nPidFile \"%s\"\nAllow 127.0.0.1\n",
+               p->port, peer_path(p, "tinyproxy.log"), peer_path(p, "tinyproxy.pid"));
+  if (proxy_user)
+    snprintf(conf + n, sizeof conf - (size_t)n, "BasicAuth %s %s\n", proxy_user, proxy_pass);
+  write_file(peer_path(p, "tinyproxy.conf"), conf);
+  snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", p->port);
+}
+
+void tinyproxy_start(http_peer *p, const char *user, const char *pass) {
+  char cmd[1024];
+
+  make_dir(p);
+  proxy_user = user;
+  proxy_pass = pass ? pass : "";
+  snprintf(cmd, sizeof cmd, "tinyproxy -d -c '%s'", peer_path(p, "tinyproxy.conf"));
+  start_on_free_port(p, "tinyproxy", tinyproxy_conf, cmd);
+}
+
+/* Python proxies */
+
+void tls_proxy_start(http_peer *p) {
+  char args[1024];
+
+  make_dir(p);
+  tls_certs_make(&p->certs);
+  snprintf(args, sizeof args, "--tls '%s' --log '%s'", p->certs.dir, peer_path(p, "proxy.log"));
+  start_script(p, "tls_proxy.py", args);
+}
+
+void socks5_start(http_peer *p, const char *user, const char *pass) {
+  char args[1024];
+  int n;
+
+  make_dir(p);
+  n = snprintf(args, sizeof args, "--log '%s'", peer_path(p, "proxy.log"));
+  if (user)
+    snprintf(args + n, sizeof args - (size_t)n, " --auth '%s:%s'", user, pass ? pass : "");
+  start_script(p, "socks5.py", args);
+}
+
+/* nginx */
+
+static nginx_opts nginx_want;
+
+/* A file of n bytes of NGINX_FILE_PATTERN repeated. */
+static void pattern_file(const char *path, size_t n) {
+  static const char pat[] = NGINX_FILE_PATTERN;
+  FILE *f = fopen(path, "w");
+
+  ASSERT_NOT_NULL(f);
+  for (size_t i = 0; i < n; i++)
+    ASSERT(fputc(pat[i % (sizeof pat - 1)], f) != EOF);
+  ASSERT_OK(fclose(f));
+}
+
+static void nginx_conf(http_peer *p) {
+  const char *d = p->dir;
+  char tls[1024] = "";
+  char conf[4096];
+
+  if (nginx_want.tls)
+    snprintf(tls, sizeof tls, "    ssl_certificate %s;\n    ssl_certificate_key %s;\n",
+             tls_path(&p->certs, "server.pem"), tls_path(&p->certs, "server.key"));
+  snprintf(conf, sizeof conf,
+           "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+           "error_log %s/error.log info;\nevents { worker_connections 512; }\n"
+           "http {\n"
+           "  log_format conn '$connection $connection_requests $server_protocol "
+           "\"$request\" $status';\n"
+           "  access_log %s/access.log conn;\n"
+           "  client_body_temp_path %s/tmp/body;\n  proxy_temp_path %s/tmp/proxy;\n"
+           "  fastcgi_temp_path %s/tmp/fastcgi;\n  uwsgi_temp_path %s/tmp/uwsgi;\n"
+           "  scgi_temp_path %s/tmp/scgi;\n"
+           "  types { application/octet-stream bin; }\n"
+           "  keepalive_requests 10000;\n"
+           "  server {\n    listen 127.0.0.1:%d%s%s;\n%s    root %s/html;\n  }\n}\n",
+           d, d, d, d, d, d, d, d, p->port, nginx_want.tls ? " ssl" : "",
+           nginx_want.tls && nginx_want.http2 ? " http2" : "", tls, d);
+  write_file(peer_path(p, "nginx.conf"), conf);
+  snprintf(p->url, sizeof p->url, "%s://%s:%d", nginx_want.tls ? "https" : "http",
+           nginx_want.tls ? "localhost" : "127.0.0.1", p->port);
+}
+
+void nginx_start(http_peer *p, const nginx_opts *opts) {
+  char cmd[1024];
+
+  make_dir(p);
+  nginx_want = opts ? *opts : (nginx_opts){0};
+  if (nginx_want.tls)
+    tls_certs_make(&p->certs);
+  ASSERT_OK(mkdir(peer_path(p, "html"), 0755));
+  ASSERT_OK(mkdir(peer_path(p, "tmp"), 0755));
+  pattern_file(peer_path(p, "html/1k.bin"), 1024);
+  pattern_file(peer_path(p, "html/100k.bin"), 100 * 1024);
+  snprintf(cmd, sizeof cmd, "nginx -e '%s' -p '%s' -c '%s'", peer_path(p, "error.log"), p->dir,
+           peer_path(p, "nginx.conf"));
+  start_on_free_port(p, "nginx", nginx_conf, cmd);
+}
+
+/* Calls fn(serial, arg) for each line of the access log; returns the lines. */
+static int access_log_lines(const http_peer *p, void (*fn)(long, void *), void *arg) {
+  FILE *f = fopen(peer_path(p, "access.log"), "r");
+  char line[1024];
+  int n = 0;
+
+  if (!f)
+    return 0;
+  while (fgets(line, sizeof line, f)) {
+    n++;
+    if (fn)
+      fn(strtol(line, NULL, 10), arg);
+  }
+  fclose(f);
+  return n;
+}
+
+typedef struct serials {
+  long seen[4096];
+  int n;
+} serials;
+
+static void add_serial(long serial, void *arg) {
+  serials *s = arg;
+
+  for (int i = 0; i < s->n; i++)
+    if (s->seen[i] == serial)
+      return;
+  if (s->n < (int)(sizeof s->seen / sizeof s->seen[0]))
+    s->seen[s->n++] = serial;
+}
+
+int nginx_connections_seen(const http_peer *p) {
+  static serials s;
+
+  s.n = 0;
+  access_log_lines(p, add_serial, &s);
+  return s.n;
+}
+
+int nginx_requests_seen(const http_peer *p, int want) {
+  double end = now() + 2.0;
+  int n;
+
+  while ((n = access_log_lines(p, NULL, NULL)) < want && now() < end)
+    usleep(5000);
+  return n;
+}
+
+int http_peer_read(const http_peer *p, const char *name, char *buf, size_t len) {
+  FILE *f = fopen(peer_path(p, name), "r");
+  size_t n;
+
+  buf[0] = '\0';
+  if (!f)
+    return -1;
+  n = fread(buf, 1, len - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return (int)n;
+}
+
+const char *http_peer_ca(const http_peer *p) {
+  return tls_path(&p->certs, "ca.pem");
 }
 
 void http_peer_stop(http_peer *p) {
@@ -290,6 +526,176 @@ TEST_IMPL(http_peers_stop_twice) {
   ASSERT_EQ(-1, kill(pid, 0));
   ASSERT_EQ(-1, stat(dir, &st));
   ASSERT_EQ(0, p.pid);
+  http_peer_stop(&p);
+  return 0;
+}
+
+TEST_TIMEOUT(http_peers_tinyproxy, 30);
+TEST_IMPL(http_peers_tinyproxy) {
+  http_peer bin, px;
+
+  httpbin_start(&bin, 1);
+  tinyproxy_start(&px, "user", "pass");
+  ASSERT_EQ(0, strncmp(px.url, "http://127.0.0.1:", 17));
+  /* CONNECT to the TLS origin with the credentials; 407 without them */
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' -U user:pass --cacert '%s' '%s/get'", px.url,
+                    http_peer_ca(&bin), bin.url));
+  ASSERT_NOT_NULL(strstr(out, "\"url\": \"https://localhost:"));
+  /* 56: CURLE_RECV_ERROR, "CONNECT tunnel failed, response 407" */
+  ASSERT_EQ(56,
+            http_sh(out, sizeof out, CURL "-x '%s' -p -o /dev/null -w '%%{http_connect}' '%s/get'",
+                    px.url, bin.url));
+  ASSERT_STR_EQ(out, "407");
+  ASSERT_NE(-1, http_peer_read(&px, "tinyproxy.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, "CONNECT localhost:"));
+  http_peer_stop(&bin);
+  /* a plain origin: the request is forwarded with a Via header */
+  httpbin_start(&bin, 0);
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' -U user:pass '%s/get'", px.url, bin.url));
+  ASSERT_NOT_NULL(strstr(out, "(tinyproxy/"));
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' -o /dev/null -w '%%{http_code}' '%s/get'",
+                    px.url, bin.url));
+  ASSERT_STR_EQ(out, "407");
+  http_peer_stop(&px);
+  /* without credentials configured, none are needed */
+  tinyproxy_start(&px, NULL, NULL);
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' '%s/get'", px.url, bin.url));
+  ASSERT_NOT_NULL(strstr(out, "(tinyproxy/"));
+  http_peer_stop(&px);
+  http_peer_stop(&bin);
+  return 0;
+}
+
+TEST_TIMEOUT(http_peers_tls_proxy, 30);
+TEST_IMPL(http_peers_tls_proxy) {
+  http_peer bin, px;
+
+  httpbin_start(&bin, 1);
+  tls_proxy_start(&px);
+  ASSERT_EQ(0, strncmp(px.url, "https://localhost:", 18));
+  /* TLS to the proxy, then TLS to the origin inside the tunnel */
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' --proxy-cacert '%s' --cacert '%s' '%s/get'",
+                    px.url, http_peer_ca(&px), http_peer_ca(&bin), bin.url));
+  ASSERT_NOT_NULL(strstr(out, "\"url\": \"https://localhost:"));
+  ASSERT_NE(-1, http_peer_read(&px, "proxy.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, "CONNECT localhost:"));
+  /* the proxy's certificate is checked: curl's CURLE_PEER_FAILED_VERIFICATION */
+  ASSERT_EQ(60, http_sh(out, sizeof out, CURL "-x '%s' --cacert '%s' '%s/get'", px.url,
+                        http_peer_ca(&bin), bin.url));
+  http_peer_stop(&bin);
+  /* a plain origin: an absolute-form request forwarded with Via */
+  httpbin_start(&bin, 0);
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' --proxy-cacert '%s' '%s/get'", px.url,
+                    http_peer_ca(&px), bin.url));
+  ASSERT_NOT_NULL(strstr(out, "\"Via\": \"1.1 tls-proxy\""));
+  ASSERT_NE(-1, http_peer_read(&px, "proxy.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, "GET http://127.0.0.1:"));
+  http_peer_stop(&px);
+  http_peer_stop(&bin);
+  return 0;
+}
+
+TEST_TIMEOUT(http_peers_socks5, 30);
+TEST_IMPL(http_peers_socks5) {
+  http_peer bin, px;
+  const char *hostport;
+
+  httpbin_start(&bin, 0);
+  socks5_start(&px, "user", "pass");
+  ASSERT_EQ(0, strncmp(px.url, "socks5://127.0.0.1:", 19));
+  hostport = px.url + strlen("socks5://");
+  ASSERT_OK(
+      http_sh(out, sizeof out, CURL "-x 'socks5://user:pass@%s' '%s/get'", hostport, bin.url));
+  ASSERT_NOT_NULL(strstr(out, "\"url\": \"http://127.0.0.1:"));
+  /* socks5h: the proxy resolves the name */
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x 'socks5h://user:pass@%s' 'http://localhost:%d/get'",
+                    hostport, bin.port));
+  ASSERT_NOT_NULL(strstr(out, "\"url\": \"http://localhost:"));
+  /* 97: CURLE_PROXY (wrong password; no credentials at all) */
+  ASSERT_EQ(
+      97, http_sh(out, sizeof out, CURL "-x 'socks5://user:nope@%s' '%s/get'", hostport, bin.url));
+  ASSERT_EQ(97, http_sh(out, sizeof out, CURL "-x '%s' '%s/get'", px.url, bin.url));
+  ASSERT_NE(-1, http_peer_read(&px, "proxy.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, "CONNECT 127.0.0.1:"));
+  ASSERT_NOT_NULL(strstr(out, "CONNECT localhost:"));
+  ASSERT_NOT_NULL(strstr(out, "AUTH-FAILED user"));
+  http_peer_stop(&px);
+  socks5_start(&px, NULL, NULL);
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-x '%s' '%s/get'", px.url, bin.url));
+  ASSERT_NOT_NULL(strstr(out, "\"url\": \"http://127.0.0.1:"));
+  ASSERT_NE(-1, http_peer_read(&px, "proxy.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, " -\n"));
+  http_peer_stop(&px);
+  http_peer_stop(&bin);
+  return 0;
+}
+
+/* The body is n bytes of NGINX_FILE_PATTERN. */
+static int is_pattern(const char *body, size_t n) {
+  static const char pat[] = NGINX_FILE_PATTERN;
+
+  if (strlen(body) != n)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (body[i] != pat[i % (sizeof pat - 1)])
+      return 0;
+  return 1;
+}
+
+TEST_TIMEOUT(http_peers_nginx, 30);
+TEST_IMPL(http_peers_nginx) {
+  http_peer p;
+
+  nginx_start(&p, NULL);
+  ASSERT_EQ(0, strncmp(p.url, "http://127.0.0.1:", 17));
+  ASSERT_OK(http_sh(out, sizeof out, CURL "'%s/1k.bin'", p.url));
+  ASSERT(is_pattern(out, 1024));
+  ASSERT_OK(http_sh(out, sizeof out, CURL "'%s/100k.bin' | tr -d 0-9a-f | wc -c", p.url));
+  ASSERT_EQ(0, atoi(out));
+  ASSERT_OK(
+      http_sh(out, sizeof out, CURL "-o /dev/null -w '%%{size_download}' '%s/100k.bin'", p.url));
+  ASSERT_STR_EQ(out, "102400");
+  /* one curl, two requests: one kept-alive connection */
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-o /dev/null -o /dev/null '%s/1k.bin' '%s/1k.bin'",
+                    p.url, p.url));
+  ASSERT_EQ(5, nginx_requests_seen(&p, 5));
+  ASSERT_EQ(4, nginx_connections_seen(&p));
+  ASSERT_NE(-1, http_peer_read(&p, "access.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, " 2 HTTP/1.1 \"GET /1k.bin HTTP/1.1\" 200\n"));
+  ASSERT_OK(http_sh(out, sizeof out, CURL "-o /dev/null -w '%%{http_code}' '%s/none'", p.url));
+  ASSERT_STR_EQ(out, "404");
+  http_peer_stop(&p);
+  return 0;
+}
+
+TEST_TIMEOUT(http_peers_nginx_h2, 30);
+TEST_IMPL(http_peers_nginx_h2) {
+  http_peer p;
+
+  nginx_start(&p, &(nginx_opts){.tls = 1, .http2 = 1});
+  ASSERT_EQ(0, strncmp(p.url, "https://localhost:", 18));
+  ASSERT_OK(
+      http_sh(out, sizeof out, CURL "--http2 --cacert '%s' '%s/1k.bin'", http_peer_ca(&p), p.url));
+  ASSERT(is_pattern(out, 1024));
+  ASSERT_OK(http_sh(out, sizeof out,
+                    CURL "--http2 --cacert '%s' -o /dev/null -w '%%{http_version}' '%s/1k.bin'",
+                    http_peer_ca(&p), p.url));
+  ASSERT_STR_EQ(out, "2");
+  ASSERT_OK(http_sh(out, sizeof out,
+                    CURL "--http1.1 --cacert '%s' -o /dev/null -w '%%{http_version}' '%s/1k.bin'",
+                    http_peer_ca(&p), p.url));
+  ASSERT_STR_EQ(out, "1.1");
+  ASSERT_EQ(3, nginx_requests_seen(&p, 3));
+  ASSERT_NE(-1, http_peer_read(&p, "access.log", out, sizeof out));
+  ASSERT_NOT_NULL(strstr(out, " 1 HTTP/2.0 \"GET /1k.bin HTTP/2.0\" 200\n"));
+  ASSERT_NOT_NULL(strstr(out, " 1 HTTP/1.1 \"GET /1k.bin HTTP/1.1\" 200\n"));
+  /* TLS without http2: HTTP/1.1 even when asked for HTTP/2 */
+  http_peer_stop(&p);
+  nginx_start(&p, &(nginx_opts){.tls = 1});
+  ASSERT_OK(http_sh(out, sizeof out,
+                    CURL "--http2 --cacert '%s' -o /dev/null -w '%%{http_version}' '%s/1k.bin'",
+                    http_peer_ca(&p), p.url));
+  ASSERT_STR_EQ(out, "1.1");
   http_peer_stop(&p);
   return 0;
 }

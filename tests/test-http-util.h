@@ -3,8 +3,8 @@
  * ephemeral port, started by the test and stopped (killed, reaped, their
  * scratch dir removed) by http_peer_stop. A peer dies with the test process
  * (PR_SET_PDEATHSIG), so a test that times out leaves no strays. Startup
- * waits up to 10 s and polls every 10 ms. (The proxies and nginx of the
- * shared peer interface are not here yet: httpbin only.)
+ * waits up to 10 s and polls every 10 ms. Each peer's url is its base URL
+ * (for a proxy: the proxy URL to pass as the proxy option).
  *
  * httpbin (tests/servers/httpbin.py, aiohttp): httpbin.org's routes and JSON
  * shapes, plus the error-path routes listed at the top of that file. Fixed
@@ -37,6 +37,44 @@ typedef struct http_peer {
 void httpbin_start(http_peer *p, int tls);
 /* The CA file to trust for a TLS peer. */
 const char *http_peer_ca(const http_peer *p);
+/* tinyproxy (Debian's) on http://127.0.0.1:PORT, PORT picked free, its
+ * config and tinyproxy.log in p->dir; user != NULL: BasicAuth user pass
+ * (407 without them). It adds "Via: 1.1 tinyproxy (tinyproxy/1.11.1)". */
+void tinyproxy_start(http_peer *p, const char *user, const char *pass);
+/* tests/servers/tls_proxy.py on https://localhost:PORT (TLS with the test
+ * CA: http_peer_ca): CONNECT tunnels (TLS inside TLS for an https origin)
+ * and absolute-form requests forwarded with "Via: 1.1 tls-proxy". Each
+ * request line ("CONNECT localhost:443", "GET http://...") is appended
+ * to proxy.log in p->dir. */
+void tls_proxy_start(http_peer *p);
+/* tests/servers/socks5.py on socks5://127.0.0.1:PORT (RFC 1928 CONNECT);
+ * user != NULL: RFC 1929 username/password required. proxy.log in p->dir
+ * gets "CONNECT host:port user" ("-" without auth) and "AUTH-FAILED user". */
+void socks5_start(http_peer *p, const char *user, const char *pass);
+
+/* nginx: static files /1k.bin and /100k.bin (NGINX_FILE_PATTERN repeated),
+ * access.log lines "$connection $connection_requests $server_protocol
+ * "$request" $status". tls: https://localhost:PORT with the test CA;
+ * http2 (with tls): HTTP/2 offered by ALPN. */
+#define NGINX_FILE_PATTERN "0123456789abcdef"
+typedef struct nginx_opts {
+  int tls;
+  int http2;
+} nginx_opts;
+void nginx_start(http_peer *p, const nginx_opts *opts);
+/* Distinct connection serials in the access log. */
+int nginx_connections_seen(const http_peer *p);
+/* Lines in the access log, waiting up to 2 s for at least want (nginx
+ * logs a request just after its response is sent). */
+int nginx_requests_seen(const http_peer *p, int want);
+
+/* A loopback TCP port nothing listens on (bound to port 0, then closed). */
+int http_free_port(void);
+
+/* Reads p->dir/name into buf (NUL-terminated, truncated to len-1);
+ * returns the bytes read or -1. */
+int http_peer_read(const http_peer *p, const char *name, char *buf, size_t len);
+
 /* Kill + wait + remove its dir; safe twice and on a zeroed struct. */
 void http_peer_stop(http_peer *p);
 
