@@ -230,6 +230,10 @@ static int set_tls(CURL *easy, const weft_http_session_opts *so, const weft_http
     rc = opt_long(easy, CURLOPT_HTTP_VERSION,
                   so->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1,
                   "HTTP version");
+  /* Requests started together wait for the first connection to a host to
+   * say whether it multiplexes, instead of each opening its own. */
+  if (rc == 0 && so->http2)
+    rc = opt_long(easy, CURLOPT_PIPEWAIT, 1L, "HTTP/2 multiplexing");
   return rc;
 }
 
