@@ -8,13 +8,15 @@ static int has(const char *text, const char *word) {
   return strcasestr(text, word) != NULL;
 }
 
-static int recv_error(const char *msg, int connected) {
+static int recv_error(const char *msg) {
   if (has(msg, "chunk"))
     return WEFT_HTTP_EBADCHUNK;
-  if (has(msg, "proxy") || has(msg, "CONNECT"))
+  /* case-sensitive: "Connection reset by peer" is no CONNECT */
+  if (has(msg, "proxy") || strstr(msg, "CONNECT"))
     return WEFT_HTTP_EPROXY;
-  if (has(msg, "reset") || connected)
-    return -ECONNRESET;
+  /* "Too large response headers", "Rejected N bytes header" */
+  if (has(msg, "header"))
+    return WEFT_HTTP_EPROTO;
   return -ECONNRESET;
 }
 
@@ -59,7 +61,7 @@ static int code_of(CURLcode code, const char *msg, int connected) {
     return has(msg, "verif") ? WEFT_HTTP_ETLS_VERIFY : WEFT_HTTP_ETLS;
   case CURLE_RECV_ERROR:
   case CURLE_SEND_ERROR:
-    return recv_error(msg, connected);
+    return recv_error(msg);
   case CURLE_PARTIAL_FILE:
     return WEFT_HTTP_ETRUNCATED;
   case CURLE_BAD_CONTENT_ENCODING:
@@ -73,7 +75,9 @@ static int code_of(CURLcode code, const char *msg, int connected) {
   case CURLE_GOT_NOTHING:
     return -ECONNRESET;
   case CURLE_OUT_OF_MEMORY:
-    return -ENOMEM;
+    /* curl allocates with malloc, not weft's hook: once connected, this
+     * is a header line over its CURL_MAX_HTTP_HEADER buffer */
+    return connected ? WEFT_HTTP_EPROTO : -ENOMEM;
   case CURLE_URL_MALFORMAT:
     return WEFT_HTTP_EURL;
   case CURLE_FILESIZE_EXCEEDED:
@@ -91,5 +95,10 @@ int weft__http_curl_error(CURLcode code, const char *errbuf, int connected) {
 
   if (rc == 0)
     return 0;
+  if (code == CURLE_OUT_OF_MEMORY && rc == WEFT_HTTP_EPROTO)
+    return weft__http_fail(rc, "a response header line is too large (%s)", msg);
+  /* curl's "select/poll returned error", "Empty reply from server" */
+  if (rc == -ECONNRESET && !has(msg, "reset"))
+    return weft__http_fail(rc, "the connection was reset or closed by the server (%s)", msg);
   return weft__http_fail(rc, "%s", msg);
 }
