@@ -19,6 +19,11 @@ list. Routes beyond httpbin.org's, for the client's error paths:
   /upload-sha256  {"sha256": hex, "bytes": count} of the request body
   /expect         {"expect": Expect header or null, "bytes": count, ...}
   /set-ip-cookie  Set-Cookie: ipcookie=1; Path=/ (no Domain)
+  /concurrency/hold?until=N&wait=S  held until N requests are held at once
+                  or for S seconds (default 1, 1); {"args", "conn": serial}
+  /concurrency    {"in_flight", "max_in_flight", "max_connections"}: held
+                  requests now and at most, and the most connections open
+                  while one was held; ?reset=1 zeroes the maxima after answering
   /encoding/gb2312, /encoding/windows-1251 (?nocharset=1 drops the charset)
 """
 import argparse
@@ -71,6 +76,9 @@ SLIDESHOW = {
 
 conn_serials = weakref.WeakKeyDictionary()
 conn_next = [0]
+# /concurrency: requests held in /concurrency/hold now and at most, and
+# the most connections open at once while one was held.
+load = {"in_flight": 0, "max_in_flight": 0, "max_connections": 0, "cond": None, "server": None}
 
 
 def title(name):
@@ -248,12 +256,17 @@ async def status(request):
     return web.Response(status=code, headers=hdrs)
 
 
-async def delay(request):
+async def nap(request):
+    """Sleep for the route's {n} seconds (60 at most)."""
     try:
         n = min(float(request.match_info["n"]), 60.0)
     except ValueError:
         raise web.HTTPBadRequest(text="bad delay\n")
     await asyncio.sleep(n)
+
+
+async def delay(request):
+    await nap(request)
     out = base(request)
     out.update(await body_of(request))
     return reply(out)
@@ -399,20 +412,57 @@ async def reset(request):
     return await raw_and_hang(request, head, rst=True)
 
 
-async def conn_id(request):
+def conn_serial(request):
     tr = request.transport
     if tr not in conn_serials:
         conn_next[0] += 1
         conn_serials[tr] = conn_next[0]
-    return web.Response(text="%d" % conn_serials[tr])
+    return conn_serials[tr]
+
+
+async def conn_id(request):
+    return web.Response(text="%d" % conn_serial(request))
+
+
+def load_seen():
+    """Record the highest number of held requests and open connections."""
+    load["max_in_flight"] = max(load["max_in_flight"], load["in_flight"])
+    server = load["server"]
+    if server is not None:
+        load["max_connections"] = max(load["max_connections"], len(server.connections))
+
+
+async def concurrency(request):
+    out = {k: load[k] for k in ("in_flight", "max_in_flight", "max_connections")}
+    if request.query.get("reset"):
+        load.update(max_in_flight=0, max_connections=0)
+    return reply(out)
+
+
+async def concurrency_hold(request):
+    """Held until `until` requests are held at once, or for `wait` seconds."""
+    try:
+        until = int(request.query.get("until", "1"))
+        wait = min(float(request.query.get("wait", "1")), 10.0)
+    except ValueError:
+        raise web.HTTPBadRequest(text="bad until or wait\n")
+    cond = load["cond"]
+    async with cond:
+        load["in_flight"] += 1
+        load_seen()
+        cond.notify_all()
+        try:
+            await asyncio.wait_for(cond.wait_for(lambda: load["in_flight"] >= until), wait)
+        except asyncio.TimeoutError:
+            pass
+        load_seen()
+        load["in_flight"] -= 1
+    out = {"args": multi(request.query.items()), "conn": conn_serial(request)}
+    return reply(out)
 
 
 async def slow_headers(request):
-    try:
-        n = min(float(request.match_info["n"]), 60.0)
-    except ValueError:
-        raise web.HTTPBadRequest(text="bad delay\n")
-    await asyncio.sleep(n)
+    await nap(request)
     return web.Response(text="ok\n")
 
 
@@ -445,46 +495,59 @@ async def set_ip_cookie(request):
     return resp
 
 
+ROUTES = (
+    ("GET", "/get", get),
+    ("POST", "/post", with_body),
+    ("PUT", "/put", with_body),
+    ("PATCH", "/patch", with_body),
+    ("DELETE", "/delete", with_body),
+    ("*", "/anything", anything),
+    ("*", "/anything/{path:.*}", anything),
+    ("GET", "/headers", headers),
+    ("GET", "/user-agent", user_agent),
+    ("GET", "/ip", ip),
+    ("GET", "/cookies", cookies),
+    ("GET", "/cookies/set", cookies_set),
+    ("GET", "/cookies/set/{name}/{value}", cookies_set),
+    ("GET", "/cookies/delete", cookies_delete),
+    ("GET", "/redirect/{n}", redirect),
+    ("GET", "/relative-redirect/{n}", relative_redirect),
+    ("GET", "/absolute-redirect/{n}", absolute_redirect),
+    ("*", "/redirect-to", redirect_to),
+    ("*", "/status/{code}", status),
+    ("*", "/delay/{n}", delay),
+    ("GET", "/gzip", gzip_route),
+    ("GET", "/deflate", deflate_route),
+    ("GET", "/brotli", brotli_route),
+    ("GET", "/stream/{n}", stream),
+    ("GET", "/bytes/{n}", bytes_route),
+    ("GET", "/drip", drip),
+    ("GET", "/basic-auth/{user}/{passwd}", basic_auth),
+    ("*", "/response-headers", response_headers),
+    ("GET", "/encoding/{charset}", encoding_page),
+    ("GET", "/json", json_route),
+    ("GET", "/json/invalid", json_invalid),
+    ("GET", "/html", html),
+    ("GET", "/cut", cut),
+    ("GET", "/bad-chunk", bad_chunk),
+    ("GET", "/reset", reset),
+    ("GET", "/conn-id", conn_id),
+    ("GET", "/slow-headers/{n}", slow_headers),
+    ("*", "/upload-sha256", upload_sha256),
+    ("*", "/expect", expect),
+    ("GET", "/set-ip-cookie", set_ip_cookie),
+    ("GET", "/concurrency", concurrency),
+    ("GET", "/concurrency/hold", concurrency_hold),
+)
+
+
 def routes(app):
-    r = app.router
-    r.add_get("/get", get)
-    for m in ("post", "put", "patch", "delete"):
-        r.add_route(m.upper(), "/" + m, with_body)
-    r.add_route("*", "/anything", anything)
-    r.add_route("*", "/anything/{path:.*}", anything)
-    r.add_get("/headers", headers)
-    r.add_get("/user-agent", user_agent)
-    r.add_get("/ip", ip)
-    r.add_get("/cookies", cookies)
-    r.add_get("/cookies/set", cookies_set)
-    r.add_get("/cookies/set/{name}/{value}", cookies_set)
-    r.add_get("/cookies/delete", cookies_delete)
-    r.add_get("/redirect/{n}", redirect)
-    r.add_get("/relative-redirect/{n}", relative_redirect)
-    r.add_get("/absolute-redirect/{n}", absolute_redirect)
-    r.add_route("*", "/redirect-to", redirect_to)
-    r.add_route("*", "/status/{code}", status)
-    r.add_route("*", "/delay/{n}", delay)
-    r.add_get("/gzip", gzip_route)
-    r.add_get("/deflate", deflate_route)
-    r.add_get("/brotli", brotli_route)
-    r.add_get("/stream/{n}", stream)
-    r.add_get("/bytes/{n}", bytes_route)
-    r.add_get("/drip", drip)
-    r.add_get("/basic-auth/{user}/{passwd}", basic_auth)
-    r.add_route("*", "/response-headers", response_headers)
-    r.add_get("/encoding/{charset}", encoding_page)
-    r.add_get("/json", json_route)
-    r.add_get("/json/invalid", json_invalid)
-    r.add_get("/html", html)
-    r.add_get("/cut", cut)
-    r.add_get("/bad-chunk", bad_chunk)
-    r.add_get("/reset", reset)
-    r.add_get("/conn-id", conn_id)
-    r.add_get("/slow-headers/{n}", slow_headers)
-    r.add_route("*", "/upload-sha256", upload_sha256)
-    r.add_route("*", "/expect", expect)
-    r.add_get("/set-ip-cookie", set_ip_cookie)
+    """GET routes answer HEAD too (aiohttp's add_get)."""
+    for method, path, handler in ROUTES:
+        if method == "GET":
+            app.router.add_get(path, handler)
+        else:
+            app.router.add_route(method, path, handler)
 
 
 async def serve(args):
@@ -492,6 +555,7 @@ async def serve(args):
     routes(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
+    load.update(cond=asyncio.Condition(), server=runner.server)
     ctx = None
     if args.tls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
