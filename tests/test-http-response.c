@@ -812,9 +812,12 @@ TEST_IMPL(http_response_release) {
   return 0;
 }
 
-/* After a part-way release the accessors of the headers still work. */
+/* After a part-way release the header accessors still work; the body
+ * calls fail rather than report the short body as complete. */
 static void after_release_body(env *e) {
   weft_http_response *r = get(e, "/bytes/200000");
+  const void *data;
+  const char *text;
   char buf[10];
   size_t len;
 
@@ -824,6 +827,37 @@ static void after_release_body(env *e) {
   ASSERT_EQ(200000, weft_http_response_content_length(r));
   ASSERT_STR_EQ("application/octet-stream", weft_http_response_content_type(r));
   ASSERT_STR_EQ(url_of(e, "/bytes/200000"), weft_http_response_url(r));
+  ASSERT_EQ(0, weft_http_response_at_eof(r));
+  ASSERT_EQ(-ECONNABORTED, weft_http_response_read_some(r, buf, sizeof buf, &len));
+  ASSERT_EQ(0, len);
+  ASSERT_EQ(-ECONNABORTED, weft_http_response_read(r, 0, &data, &len));
+  ASSERT_EQ(-ECONNABORTED, weft_http_response_read_any(r, &data, &len));
+  ASSERT_EQ(-ECONNABORTED, weft_http_response_text(r, NULL, 0, &text, &len));
+  weft_http_response_free(r);
+
+  /* Released unread, even with the whole body buffered. */
+  r = get(e, "/bytes/10");
+  weft_http_response_release(r);
+  ASSERT_EQ(-ECONNABORTED, weft_http_response_read(r, 0, &data, &len));
+  weft_http_response_free(r);
+
+  /* Released after read(): the body stays. */
+  r = get(e, "/bytes/10");
+  ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+  weft_http_response_release(r);
+  ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+  ASSERT_EQ(10, len);
+  ASSERT_EQ(1, weft_http_response_at_eof(r));
+  weft_http_response_free(r);
+
+  /* Released after streaming to the end: nothing more, and no error. */
+  r = get(e, "/bytes/10");
+  while (weft_http_response_read_some(r, buf, sizeof buf, &len) == 0 && len)
+    ;
+  weft_http_response_release(r);
+  ASSERT_OK(weft_http_response_read_some(r, buf, sizeof buf, &len));
+  ASSERT_EQ(0, len);
+  ASSERT_EQ(1, weft_http_response_at_eof(r));
   weft_http_response_free(r);
 }
 
@@ -1017,5 +1051,133 @@ static void json_errors_body(env *e) {
 
 TEST_IMPL(http_response_json_errors) {
   with_httpbin(json_errors_body);
+  return 0;
+}
+
+/* ---- decoding, without a peer ------------------------------------------ */
+
+#define FFFD "\xef\xbf\xbd"
+
+/* data decoded with REPLACE gives want (as Python's 'replace' handler);
+ * without it, WEFT_HTTP_EDECODE at offset off. */
+static void decodes(const char *charset, const char *data, size_t len, const char *want,
+                    size_t off) {
+  char *out = NULL, at[32];
+  size_t outlen;
+
+  ASSERT_OK(weft__http_decode_text(charset, WEFT_HTTP_TEXT_REPLACE, data, len, &out, &outlen));
+  ASSERT_EQ(strlen(want), outlen);
+  ASSERT_STR_EQ(want, out);
+  weft_free(out);
+  if (off == (size_t)-1)
+    return;
+  ASSERT_EQ(WEFT_HTTP_EDECODE, weft__http_decode_text(charset, 0, data, len, &out, &outlen));
+  ASSERT_NULL(out);
+  snprintf(at, sizeof at, "at offset %zu", off);
+  ASSERT(strstr(weft_http_last_error(), at) != NULL);
+}
+
+TEST_IMPL(http_response_decode) {
+  char *out;
+  size_t len;
+
+  /* UTF-8, strictly: one U+FFFD per maximal invalid subsequence. */
+  decodes(NULL, "plain", 5, "plain", (size_t)-1);
+  decodes("UTF-8", "\xed\xa0\x80", 3, FFFD FFFD FFFD, 0); /* a surrogate */
+  decodes("utf8", "\xf0\x9f\x98", 3, FFFD, 0);            /* cut short at the end */
+  decodes("utf_8",
+          "\xe2\x82"
+          "A",
+          3, FFFD "A", 0);
+  decodes(NULL, "\xc0\xaf", 2, FFFD FFFD, 0);                   /* overlong */
+  decodes(NULL, "\xf4\x90\x80\x80", 4, FFFD FFFD FFFD FFFD, 0); /* past U+10FFFF */
+  decodes(NULL,
+          "a\xff"
+          "b",
+          3, "a" FFFD "b", 1);
+  decodes(NULL, "\xf5\x80", 2, FFFD FFFD, 0);
+  decodes(NULL, "\xef\xbb\xbfhi", 5, "\xef\xbb\xbfhi", (size_t)-1); /* the BOM is kept */
+  /* Through iconv. */
+  decodes("gb2312", "\xc4\xe3\xc4", 3, "\xe4\xbd\xa0" FFFD, 2);
+  decodes("GB2312", "\xc4\xe3", 2, "\xe4\xbd\xa0", (size_t)-1);
+  decodes("latin-1", "caf\xe9", 4, "caf\xc3\xa9", (size_t)-1);
+  decodes("windows_1251", "\xcf", 1, "\xd0\x9f", (size_t)-1);
+  decodes("ascii",
+          "a\x80"
+          "b",
+          3, "a" FFFD "b", 1);
+  /* NUL is a character: the length counts it. */
+  ASSERT_OK(weft__http_decode_text(NULL, 0, "a\0b", 3, &out, &len));
+  ASSERT_EQ(3, len);
+  ASSERT_OK(memcmp(out, "a\0b", 4));
+  weft_free(out);
+  ASSERT_OK(weft__http_decode_text("latin1", 0, "a\0b", 3, &out, &len));
+  ASSERT_EQ(3, len);
+  ASSERT_OK(memcmp(out, "a\0b", 4));
+  weft_free(out);
+  /* Empty input. */
+  ASSERT_OK(weft__http_decode_text("gb2312", 0, "", 0, &out, NULL));
+  ASSERT_STR_EQ("", out);
+  weft_free(out);
+  ASSERT_OK(weft__http_decode_text(NULL, 0, "", 0, &out, NULL));
+  ASSERT_STR_EQ("", out);
+  weft_free(out);
+  /* Names that are not charsets. */
+  ASSERT_EQ(WEFT_HTTP_ECHARSET, weft__http_decode_text("x-unknown", 0, "a", 1, &out, NULL));
+  ASSERT_NULL(out);
+  ASSERT_EQ(WEFT_HTTP_ECHARSET, weft__http_decode_text("", 0, "a", 1, &out, NULL));
+  ASSERT_EQ(WEFT_HTTP_ECHARSET, weft__http_decode_text("ascii//TRANSLIT", 0, "a", 1, &out, NULL));
+  ASSERT_EQ(WEFT_HTTP_ECHARSET, weft__http_decode_text("utf-8 ", 0, "a", 1, &out, NULL));
+  {
+    char name[80];
+
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    ASSERT_EQ(WEFT_HTTP_ECHARSET, weft__http_decode_text(name, 0, "a", 1, &out, NULL));
+    ASSERT(strlen(weft_http_last_error()) < 120); /* the name is cut in the message */
+  }
+  return 0;
+}
+
+/* The Content-Type check of json(). */
+TEST_IMPL(http_response_json_type) {
+  ASSERT(weft__http_json_type_ok("application/json", NULL));
+  ASSERT(weft__http_json_type_ok("Application/JSON", NULL));
+  ASSERT(weft__http_json_type_ok("application/vnd.api+json", NULL));
+  ASSERT(weft__http_json_type_ok("application/problem+json", "application/json"));
+  ASSERT(!weft__http_json_type_ok("application/+json", NULL));
+  ASSERT(!weft__http_json_type_ok("text/json", NULL));
+  ASSERT(!weft__http_json_type_ok("application/jsonx", NULL));
+  ASSERT(!weft__http_json_type_ok("text/html", NULL));
+  ASSERT(!weft__http_json_type_ok(NULL, NULL));
+  ASSERT(weft__http_json_type_ok(NULL, ""));
+  ASSERT(weft__http_json_type_ok("text/html", ""));
+  ASSERT(weft__http_json_type_ok("text/html", "TEXT/HTML"));
+  ASSERT(!weft__http_json_type_ok("text/html", "text/plain"));
+  return 0;
+}
+
+/* JSON text: values of any kind, blank bodies, errors with their place. */
+TEST_IMPL(http_response_json_parse) {
+  json_t *j;
+
+  ASSERT_OK(weft__http_parse_json("[1, 2]", 6, &j));
+  ASSERT_EQ(2, json_array_size(j));
+  json_decref(j);
+  ASSERT_OK(weft__http_parse_json("\"s\"", 3, &j));
+  ASSERT_STR_EQ("s", json_string_value(j));
+  json_decref(j);
+  ASSERT_OK(weft__http_parse_json(" \r\n\t", 4, &j));
+  ASSERT(json_is_null(j));
+  ASSERT_OK(weft__http_parse_json("", 0, &j));
+  ASSERT(json_is_null(j));
+  ASSERT_OK(weft__http_parse_json("{\"a\": 1} trailing", 8, &j)); /* the length given */
+  json_decref(j);
+  ASSERT_EQ(WEFT_HTTP_EJSON, weft__http_parse_json(" \0 ", 3, &j));
+  ASSERT_NULL(j);
+  ASSERT_EQ(WEFT_HTTP_EJSON, weft__http_parse_json("{\"a\": 1} x", 10, &j));
+  ASSERT_EQ(WEFT_HTTP_EJSON, weft__http_parse_json("[1,\n 2,\n x]", 11, &j));
+  ASSERT(strstr(weft_http_last_error(), "line 3 column 2") != NULL);
+  ASSERT_EQ(WEFT_HTTP_EJSON, weft__http_parse_json("{\"a\": ", 6, &j));
   return 0;
 }

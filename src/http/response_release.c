@@ -1,8 +1,12 @@
 /*
  * release() and free(): the transfer goes back to the engine (its
  * connection to the pool when the body was read to its end, else closed),
- * then the response's memory.
+ * then the response's memory. Body calls after a release that left part
+ * of the body unread fail with -ECONNABORTED, as aiohttp's do ("Connection
+ * closed"), rather than report a short body as complete.
  */
+#include <errno.h>
+
 #include "http/internal.h"
 
 void weft_http_response_release(weft_http_response *r) {
@@ -12,6 +16,8 @@ void weft_http_response_release(weft_http_response *r) {
     weft__http_body_consume(r, r->pending);
     r->pending = 0;
   }
+  if (r->xfer && !r->err && !r->body_done && !weft__http_body_ended(r))
+    r->err = -ECONNABORTED;
   weft__http_xfer_release(r);
 }
 
