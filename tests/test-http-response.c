@@ -434,6 +434,30 @@ static void read_max_body(env *e) {
     ASSERT_GT(total, 500 - sizeof buf);
   }
   weft_http_response_free(r);
+  /* max_body counts the bytes streamed before read(). */
+  r = get_opts(e, "/bytes/1000", &(weft_http_request_opts){.max_body = 600});
+  {
+    size_t total = 0;
+
+    while (total < 500) {
+      ASSERT_OK(weft_http_response_read_some(r, buf, sizeof buf, &len));
+      ASSERT_GT(len, 0);
+      total += len;
+    }
+    ASSERT_EQ(-EFBIG, weft_http_response_read(r, 0, &data, &len));
+    ASSERT(strstr(weft_http_last_error(), "600") != NULL);
+  }
+  weft_http_response_free(r);
+  /* Under max_body, read() after streaming gives the rest. */
+  r = get_opts(e, "/bytes/1000", &(weft_http_request_opts){.max_body = 1000});
+  ASSERT_OK(weft_http_response_read_some(r, buf, sizeof buf, &len));
+  {
+    size_t first = len;
+
+    ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+    ASSERT_EQ(1000 - first, len);
+  }
+  weft_http_response_free(r);
 }
 
 TEST_IMPL(http_response_read_max) {

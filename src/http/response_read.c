@@ -45,6 +45,16 @@ static size_t effective_max(const weft_http_response *r, size_t max) {
   return max;
 }
 
+/* Taking n more bytes would pass read()'s max (on what read() returns)
+ * or the request's max_body (on the whole body, streamed parts included). */
+static int over(weft_http_response *r, size_t max, size_t n) {
+  if (max && r->body_len + n > max)
+    return weft__http_response_too_big(r, max);
+  if (r->max_body && r->consumed + n > r->max_body)
+    return weft__http_response_too_big(r, r->max_body);
+  return 0;
+}
+
 static int read_rest(weft_http_response *r, size_t max) {
   const char *p;
   size_t n;
@@ -57,9 +67,9 @@ static int read_rest(weft_http_response *r, size_t max) {
     p = weft__http_body_peek(r, &n);
     if (n == 0)
       break;
-    if (max && r->body_len + n > max)
-      return weft__http_response_too_big(r, max);
-    rc = body_room(r, n, max);
+    rc = over(r, max, n);
+    if (rc == 0)
+      rc = body_room(r, n, effective_max(r, max));
     if (rc < 0)
       return rc;
     memcpy(r->body + r->body_len, p, n);
@@ -67,7 +77,7 @@ static int read_rest(weft_http_response *r, size_t max) {
     r->consumed += n;
     weft__http_body_consume(r, n);
   }
-  rc = body_room(r, 0, max);
+  rc = body_room(r, 0, effective_max(r, max));
   if (rc < 0)
     return rc;
   r->body[r->body_len] = '\0';
@@ -81,7 +91,6 @@ int weft_http_response_read(weft_http_response *r, size_t max, const void **data
   *data = NULL;
   if (len)
     *len = 0;
-  max = effective_max(r, max);
   if (!r->body_done) {
     rc = weft__http_response_enter(r);
     if (rc < 0)
