@@ -250,6 +250,7 @@ static void *refused_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_refused, 30);
 TEST_IMPL(http_errors_refused) {
   return run_with(refused_main, 0, 0);
 }
@@ -268,6 +269,7 @@ static void *dns_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_dns, 30);
 TEST_IMPL(http_errors_dns) {
   return run_with(dns_main, 0, 0);
 }
@@ -290,6 +292,28 @@ static void *connect_timeout_main(void *arg) {
   return NULL;
 }
 
+/* A redirect to a closed port fails the request with the hop's error. */
+static void *redirect_refused_main(void *arg) {
+  weft_http_session *s = session_open();
+  char url[200];
+  int port = http_free_port();
+
+  (void)arg;
+  snprintf(url, sizeof url, "/redirect-to?url=http://127.0.0.1:%d/get", port);
+  request_fails(s, url, NULL, -ECONNREFUSED, NULL);
+  snprintf(url, sizeof url, "port %d", port);
+  message_has(url);
+  still_works(s);
+  session_done(s);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_errors_redirect_refused, 30);
+TEST_IMPL(http_errors_redirect_refused) {
+  return run_with(redirect_refused_main, 0, 0);
+}
+
+TEST_TIMEOUT(http_errors_connect_timeout, 30);
 TEST_IMPL(http_errors_connect_timeout) {
   return run_with(connect_timeout_main, 0, 0);
 }
@@ -322,6 +346,7 @@ static void *tls_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_tls_verify, 30);
 TEST_IMPL(http_errors_tls_verify) {
   return run_with(tls_main, 1, 0);
 }
@@ -339,6 +364,7 @@ static void *tls_plain_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_tls_plain, 30);
 TEST_IMPL(http_errors_tls_plain) {
   return run_with(tls_plain_main, 0, 0);
 }
@@ -359,6 +385,7 @@ static void *broken_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_broken_body, 30);
 TEST_IMPL(http_errors_broken_body) {
   return run_with(broken_main, 0, 0);
 }
@@ -387,6 +414,7 @@ static void *faults_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_bad_server, 30);
 TEST_IMPL(http_errors_bad_server) {
   return run_with(faults_main, 0, 1);
 }
@@ -416,6 +444,7 @@ static void *total_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_total_timeout, 30);
 TEST_IMPL(http_errors_total_timeout) {
   return run_with(total_main, 0, 0);
 }
@@ -439,6 +468,7 @@ static void *sock_read_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_sock_read, 30);
 TEST_IMPL(http_errors_sock_read) {
   return run_with(sock_read_main, 0, 0);
 }
@@ -475,6 +505,7 @@ static void *scope_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_scope_timeout, 30);
 TEST_IMPL(http_errors_scope_timeout) {
   return run_with(scope_main, 0, 0);
 }
@@ -573,8 +604,39 @@ static void *cancel_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_cancel, 30);
 TEST_IMPL(http_errors_cancel) {
   return run_with(cancel_main, 0, 0);
+}
+
+/* A task already cancelled when it makes a request fails it at once. */
+static void *self_cancelled(void *arg) {
+  job *j = arg;
+
+  ASSERT_EQ(weft_task_cancel(weft_current_task()), 1);
+  j->reached = 1;
+  return job_run(j);
+}
+
+static void *cancel_before_main(void *arg) {
+  weft_http_session *s = session_open();
+  job j = {.s = s, .url = "/get", .where = STAGE_REQUEST};
+  weft_task *t;
+
+  (void)arg;
+  ASSERT_OK(weft_spawn(&t, self_cancelled, &j, NULL));
+  ASSERT_OK(weft_await(t, NULL));
+  weft_task_release(t);
+  ASSERT_EQ(j.rc, -ECANCELED);
+  message_has("cancel");
+  still_works(s);
+  session_done(s);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_errors_cancel_before, 30);
+TEST_IMPL(http_errors_cancel_before) {
+  return run_with(cancel_before_main, 0, 0);
 }
 
 /* A connection whose request was cancelled is not reused: /conn-id of the
@@ -606,6 +668,7 @@ static void *cancel_reuse_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_cancel_reuse, 30);
 TEST_IMPL(http_errors_cancel_reuse) {
   return run_with(cancel_reuse_main, 0, 0);
 }
@@ -630,6 +693,7 @@ static void *close_waits_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_close_waits, 30);
 TEST_IMPL(http_errors_close_waits) {
   return run_with(close_waits_main, 0, 0);
 }
@@ -653,6 +717,7 @@ static void *close_grace_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_close_grace, 30);
 TEST_IMPL(http_errors_close_grace) {
   return run_with(close_grace_main, 0, 0);
 }
@@ -679,6 +744,7 @@ static void *closed_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_closed_session, 30);
 TEST_IMPL(http_errors_closed_session) {
   return run_with(closed_main, 0, 0);
 }
@@ -696,6 +762,7 @@ static void *free_open_main(void *arg) {
   return NULL;
 }
 
+TEST_TIMEOUT(http_errors_free_open, 30);
 TEST_IMPL(http_errors_free_open) {
   return run_with(free_open_main, 0, 0);
 }
