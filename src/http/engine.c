@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "http/engine.h"
 
@@ -24,6 +26,7 @@ void weft__http_session_release(weft_http_session *s) {
     weft_free(s->owned[i]);
   weft_free(s->owned);
   weft_free(s->cookie_header);
+  weft_free(s->socks);
   weft_free(s);
 }
 
@@ -54,10 +57,30 @@ static void act(weft_http_session *s, curl_socket_t fd, int flags) {
   check_done(s);
 }
 
+static void poll_event(uv_poll_t *h, int status, int events);
+
+/* Watch events on p (0: stop), skipping libuv when nothing changes: a
+ * restart costs two epoll_ctl calls. */
+static void poll_watch(weft__http_poll *p, int events) {
+  if (events == p->events)
+    return;
+  p->events = events;
+  if (events)
+    uv_poll_start(&p->h, events, poll_event);
+  else
+    uv_poll_stop(&p->h);
+}
+
 static void poll_event(uv_poll_t *h, int status, int events) {
   weft__http_poll *p = h->data;
   int flags = 0;
 
+  if (!p->wanted) {
+    /* an idle connection's socket got data or was closed: curl checks
+     * it before reusing it */
+    poll_watch(p, 0);
+    return;
+  }
   if (status < 0)
     flags = CURL_CSELECT_ERR;
   if (events & UV_READABLE)
@@ -78,28 +101,36 @@ static void poll_closed(uv_handle_t *h) {
   weft__http_poll *p = h->data;
   weft_http_session *s = p->s;
 
-  p->next = s->spare;
-  s->spare = p;
   s->handles--;
   if (s->torn) {
-    s->spare = p->next;
     s->n_polls--;
     weft_free(p);
+  } else {
+    p->next = s->spare;
+    s->spare = p;
   }
   weft__http_session_release(s);
 }
 
-static void poll_close(weft_http_session *s, weft__http_poll *p) {
-  weft__http_poll **pp = &s->polls;
+static weft__http_sock *sock_of(weft_http_session *s, curl_socket_t fd) {
+  if (fd < 0 || (size_t)fd >= s->n_socks)
+    return NULL;
+  return &s->socks[fd];
+}
 
-  while (*pp && *pp != p)
-    pp = &(*pp)->next;
-  if (*pp)
-    *pp = p->next;
+static void poll_close(weft_http_session *s, weft__http_poll *p) {
+  weft__http_sock *k = sock_of(s, p->fd);
+
+  if (k && k->poll == p)
+    k->poll = NULL;
+  if (p->kept && !p->wanted)
+    s->n_idle--;
+  weft__list_remove(&p->link);
   uv_close((uv_handle_t *)&p->h, poll_closed);
 }
 
 static weft__http_poll *poll_open(weft_http_session *s, curl_socket_t fd) {
+  weft__http_sock *k = sock_of(s, fd);
   weft__http_poll *p = s->spare;
 
   if (p)
@@ -108,47 +139,121 @@ static weft__http_poll *poll_open(weft_http_session *s, curl_socket_t fd) {
     s->n_polls++;
   if (!p)
     return NULL;
-  p->s = s;
-  p->fd = fd;
   if (uv_poll_init_socket(&s->loop->uv, &p->h, fd) < 0) {
     p->next = s->spare;
     s->spare = p;
     return NULL;
   }
+  p->s = s;
+  p->fd = fd;
+  p->events = 0;
+  p->wanted = 1;
+  p->kept = k && k->kept;
   p->h.data = p;
   s->handles++;
-  p->next = s->polls;
-  s->polls = p;
+  weft__list_insert_tail(&s->polls, &p->link);
+  if (p->kept)
+    k->poll = p;
   return p;
+}
+
+/* curl is done with the socket for now. A connection's socket keeps its
+ * handle, still readable (so the next request on it changes nothing); any
+ * other socket's handle is closed. */
+static void poll_unwant(weft_http_session *s, weft__http_poll *p) {
+  if (!p->kept) {
+    poll_close(s, p);
+    curl_multi_assign(s->multi, p->fd, NULL);
+    return;
+  }
+  p->wanted = 0;
+  s->n_idle++;
+  if (p->events & UV_WRITABLE)
+    poll_watch(p, 0);
 }
 
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp) {
   weft_http_session *s = userp;
-  weft__http_poll *p = socketp;
+  weft__http_sock *k = sock_of(s, fd);
+  weft__http_poll *p = socketp ? socketp : k ? k->poll : NULL;
   int events = 0;
 
   (void)easy;
   if (s->torn)
     return 0;
   if (what == CURL_POLL_REMOVE) {
-    if (p) {
-      poll_close(s, p);
-      curl_multi_assign(s->multi, fd, NULL);
-    }
+    if (p && p->wanted)
+      poll_unwant(s, p);
     return 0;
   }
-  if (!p) {
-    p = poll_open(s, fd);
-    if (!p)
-      return -1; /* curl fails the transfers on this socket */
-    curl_multi_assign(s->multi, fd, p);
+  if (!p && !(p = poll_open(s, fd)))
+    return -1; /* curl fails the transfers on this socket */
+  if (!p->wanted) {
+    p->wanted = 1;
+    s->n_idle--;
   }
+  if (p != socketp)
+    curl_multi_assign(s->multi, fd, p);
   if (what & CURL_POLL_IN)
     events |= UV_READABLE;
   if (what & CURL_POLL_OUT)
     events |= UV_WRITABLE;
-  uv_poll_start(&p->h, events, poll_event);
+  poll_watch(p, events);
   return 0;
+}
+
+/* Room in s->socks for socket number fd. */
+static int socks_grow(weft_http_session *s, curl_socket_t fd) {
+  size_t n = s->n_socks ? s->n_socks : 64;
+  weft__http_sock *v;
+
+  while (n <= (size_t)fd)
+    n *= 2;
+  v = weft_realloc(s->socks, n * sizeof *v);
+  if (!v)
+    return -ENOMEM;
+  memset(v + s->n_socks, 0, (n - s->n_socks) * sizeof *v);
+  s->socks = v;
+  s->n_socks = n;
+  return 0;
+}
+
+/* curl created a connection's socket. Out of memory, it is not tracked:
+ * its handle is then closed at every CURL_POLL_REMOVE, as other sockets'. */
+static int sockopt_cb(void *clientp, curl_socket_t fd, curlsocktype purpose) {
+  weft_http_session *s = clientp;
+  weft__http_sock *k;
+
+  if (purpose != CURLSOCKTYPE_IPCXN || s->torn || fd < 0)
+    return CURL_SOCKOPT_OK;
+  if ((size_t)fd >= s->n_socks && socks_grow(s, fd) < 0)
+    return CURL_SOCKOPT_OK;
+  k = &s->socks[fd];
+  if (k->poll)
+    poll_close(s, k->poll); /* a number closed behind our back, reused */
+  k->kept = 1;
+  return CURL_SOCKOPT_OK;
+}
+
+/* curl closes a socket: its handle first (libuv must not watch a closed
+ * descriptor, whose number may come back at once). */
+static int closesocket_cb(void *clientp, curl_socket_t fd) {
+  weft_http_session *s = clientp;
+  weft__http_sock *k = sock_of(s, fd);
+
+  if (k && !s->torn) {
+    if (k->poll)
+      poll_close(s, k->poll);
+    k->kept = 0;
+  }
+  return close(fd);
+}
+
+void weft__http_engine_easy(weft_http_session *s, CURL *easy) {
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, s);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, s);
 }
 
 static int timer_cb(CURLM *multi, long ms, void *userp) {
@@ -190,6 +295,8 @@ static void timer_closed(uv_handle_t *h) {
 }
 
 int weft__http_engine_init(weft_http_session *s) {
+  weft__list_init(&s->polls);
+  weft__list_init(&s->idle_xfers);
   pthread_once(&curl_once, curl_init);
   if (curl_init_code != CURLE_OK)
     return weft__http_fail(-ENOMEM, "curl_global_init failed: %s",
@@ -211,8 +318,9 @@ int weft__http_engine_init(weft_http_session *s) {
 }
 
 int weft__http_engine_reserve(weft_http_session *s) {
-  /* two sockets per transfer (happy eyeballs), plus one */
-  while (s->n_polls < 2 * (s->n_xfers + 1) + 1) {
+  /* two sockets per transfer (happy eyeballs), plus one, besides those
+   * of idle connections */
+  while (s->n_polls < s->n_idle + 2 * (s->n_xfers + 1) + 1) {
     weft__http_poll *p = weft_calloc(1, sizeof *p);
 
     if (!p)
@@ -227,8 +335,9 @@ int weft__http_engine_reserve(weft_http_session *s) {
 void weft__http_engine_teardown(weft_http_session *s) {
   if (s->torn || !s->multi)
     return;
-  while (s->polls)
-    poll_close(s, s->polls);
+  weft__http_xfer_drop_idle(s);
+  while (!weft__list_empty(&s->polls))
+    poll_close(s, weft__container_of(s->polls.next, weft__http_poll, link));
   s->torn = 1;
   curl_multi_cleanup(s->multi);
   s->multi = NULL;

@@ -14,8 +14,23 @@ typedef struct weft__http_poll {
   uv_poll_t h;
   weft_http_session *s;
   curl_socket_t fd;
-  struct weft__http_poll *next; /* s->polls (open) or s->spare */
+  int events;                   /* UV_READABLE | UV_WRITABLE started (0: stopped) */
+  int wanted;                   /* curl watches it (no CURL_POLL_REMOVE since) */
+  int kept;                     /* a connection's socket: outlives REMOVE */
+  weft__list link;              /* s->polls while open */
+  struct weft__http_poll *next; /* s->spare */
 } weft__http_poll;
+
+/*
+ * The sockets curl opened for connections, by number: their poll handle
+ * stays open (and readable) while the connection idles in curl's pool, so
+ * reusing it costs no system call; it is closed from curl's close-socket
+ * callback, just before the socket itself.
+ */
+typedef struct weft__http_sock {
+  weft__http_poll *poll; /* NULL: none yet */
+  int kept;              /* opened by curl (CURLOPT_SOCKOPTFUNCTION) */
+} weft__http_sock;
 
 struct weft_http_session {
   weft_loop *loop;
@@ -27,12 +42,18 @@ struct weft_http_session {
   int own_jar;
   CURLM *multi;
   uv_timer_t *timer;
-  weft__http_poll *polls; /* watched sockets */
+  weft__list polls;       /* open poll handles */
   weft__http_poll *spare; /* allocated in advance, so curl's socket
                              callback never needs memory */
-  size_t n_polls;         /* allocated (open + spare) */
-  int handles;            /* libuv handles not yet closed */
-  int acting;             /* inside curl_multi_socket_action */
+  size_t n_polls;         /* allocated (open, closing and spare) */
+  size_t n_idle;          /* open for idle connections (kept, not wanted) */
+  weft__http_sock *socks; /* by socket number */
+  size_t n_socks;
+  weft__list idle_xfers; /* finished transfers kept for reuse (easy
+                            handle and buffers) */
+  size_t n_idle_xfers;
+  int handles; /* libuv handles not yet closed */
+  int acting;  /* inside curl_multi_socket_action */
   int closed, freed, torn;
   weft__list xfers; /* transfers alive (attached to a request or response) */
   size_t n_xfers;
@@ -86,6 +107,9 @@ void weft__http_session_release(weft_http_session *s);
 /* Have room for the polls of one more transfer. */
 int weft__http_engine_reserve(weft_http_session *s);
 
+/* Install the engine's socket callbacks on an easy handle. */
+void weft__http_engine_easy(weft_http_session *s, CURL *easy);
+
 /* A request got its headers or failed: wake a waiting close(). */
 void weft__http_session_settled(weft_http_session *s);
 
@@ -114,9 +138,8 @@ int weft__http_xfer_wait(weft__http_xfer *x, int (*cond)(weft__http_xfer *), dou
 /* The code of a transfer that ended (0 when it succeeded). */
 int weft__http_xfer_code(weft__http_xfer *x);
 
-/* ---- buffers (xfer_buf.c) ------------------------------------------ */
-int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n);
-void weft__http_buf_free(weft__http_buf *b);
+/* Free the transfers kept for reuse (teardown). */
+void weft__http_xfer_drop_idle(weft_http_session *s);
 
 /* ---- redirect.c ---------------------------------------------------- */
 typedef struct weft__http_req weft__http_req;

@@ -71,6 +71,12 @@ struct weft_http_response {
   int text_ok; /* text holds the decoding for text_charset/text_flags */
 };
 
+/* ---- byte buffers (xfer_buf.c) ------------------------------------- */
+/* Append n bytes (kept NUL-terminated), moving the unread part to the
+ * front or growing the buffer when needed. 0 or -ENOMEM (nothing set). */
+int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n);
+void weft__http_buf_free(weft__http_buf *b);
+
 /* ---- body flow between engine and response (xfer.c) ---------------- */
 /*
  * The transfer buffers body bytes as curl delivers them into `in`, pausing

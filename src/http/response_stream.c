@@ -114,25 +114,10 @@ int weft_http_response_read_chunk(weft_http_response *r, const void **data, size
   return view(r, 1, data, len);
 }
 
-/* Append n bytes to the line (keeping room for the NUL). */
+/* Append n bytes to the line (kept NUL-terminated). */
 static int line_add(weft_http_response *r, const char *p, size_t n) {
-  weft__http_buf *b = &r->line;
-
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *d;
-
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    d = weft_realloc(b->data, cap);
-    if (!d)
-      return weft__http_fail(-ENOMEM, NULL);
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
+  if (weft__http_buf_append(&r->line, p, n) < 0)
+    return weft__http_fail(-ENOMEM, NULL);
   return 0;
 }
 

@@ -12,6 +12,13 @@
 
 #include "http/engine.h"
 
+/* Finished transfers a session keeps for reuse, and the largest buffer
+ * one keeps. */
+#define IDLE_XFERS_MAX 64
+#define IDLE_BUF_MAX ((size_t)256 * 1024)
+/* curl's receive buffer: a 100 KiB body in two reads, not seven */
+#define RECV_BUFSIZE 65536L
+
 static void wake(weft__http_xfer *x) {
   if (x->task)
     weft__wake(x->task, 0);
@@ -149,6 +156,8 @@ void weft__http_xfer_callbacks(weft__http_xfer *x) {
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFSIZE);
+  weft__http_engine_easy(x->s, e);
   if (x->body.source) {
     curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(e, CURLOPT_READDATA, x);
@@ -182,19 +191,39 @@ void weft__http_xfer_finished(weft__http_xfer *x, CURLcode result) {
   wake(x);
 }
 
+/* A transfer kept for reuse: its easy handle and buffers, emptied. */
+static weft__http_xfer *xfer_take(weft_http_session *s) {
+  weft__list *n;
+
+  if (weft__list_empty(&s->idle_xfers))
+    return NULL;
+  n = s->idle_xfers.next;
+  weft__list_remove(n);
+  s->n_idle_xfers--;
+  return weft__container_of(n, weft__http_xfer, link);
+}
+
+static weft__http_xfer *xfer_alloc(void) {
+  weft__http_xfer *x = weft_calloc(1, sizeof *x);
+
+  if (!x)
+    return NULL;
+  x->easy = curl_easy_init();
+  if (!x->easy) {
+    weft_free(x);
+    return NULL;
+  }
+  return x;
+}
+
 int weft__http_xfer_new(weft_http_session *s, weft__http_xfer **out) {
   weft__http_xfer *x;
 
   if (weft__http_engine_reserve(s) < 0)
     return weft__http_fail(-ENOMEM, NULL);
-  x = weft_calloc(1, sizeof *x);
-  if (!x)
+  x = xfer_take(s);
+  if (!x && !(x = xfer_alloc()))
     return weft__http_fail(-ENOMEM, NULL);
-  x->easy = curl_easy_init();
-  if (!x->easy) {
-    weft_free(x);
-    return weft__http_fail(-ENOMEM, "curl_easy_init failed");
-  }
   x->s = s;
   x->bufsize = s->opts.read_bufsize ? s->opts.read_bufsize : 65536;
   weft__list_insert_tail(&s->xfers, &x->link);
@@ -240,6 +269,57 @@ void weft__http_xfer_detach(weft__http_xfer *x) {
   x->attached = 0;
 }
 
+/* Everything x owns for one request (what calloc would leave empty). */
+static void xfer_clear(weft__http_xfer *x) {
+  weft__http_headers_free(x->headers);
+  curl_slist_free_all(x->resolve);
+  weft__http_body_free(&x->body);
+  curl_slist_free_all(x->headers_list);
+}
+
+static void xfer_destroy(weft__http_xfer *x) {
+  xfer_clear(x);
+  curl_easy_cleanup(x->easy);
+  weft__http_buf_free(&x->raw);
+  weft__http_buf_free(&x->in);
+  weft__http_buf_free(&x->up);
+  weft_free(x->pieces);
+  weft_free(x);
+}
+
+static void buf_keep(weft__http_buf *b) {
+  if (b->cap > IDLE_BUF_MAX)
+    weft__http_buf_free(b);
+  b->off = b->len = 0;
+}
+
+/* Back to the session's idle list, as xfer_alloc left it but for the
+ * easy handle (reset at the next hop) and the buffers' memory. */
+static void xfer_idle(weft_http_session *s, weft__http_xfer *x) {
+  weft__http_xfer keep = *x;
+
+  xfer_clear(x);
+  buf_keep(&keep.raw);
+  buf_keep(&keep.in);
+  buf_keep(&keep.up);
+  memset(x, 0, sizeof *x);
+  x->easy = keep.easy;
+  x->raw = keep.raw;
+  x->in = keep.in;
+  x->up = keep.up;
+  x->pieces = keep.pieces;
+  x->p_cap = keep.p_cap;
+  weft__list_insert_tail(&s->idle_xfers, &x->link);
+  s->n_idle_xfers++;
+}
+
+void weft__http_xfer_drop_idle(weft_http_session *s) {
+  weft__http_xfer *x;
+
+  while ((x = xfer_take(s)) != NULL)
+    xfer_destroy(x);
+}
+
 void weft__http_xfer_free(weft__http_xfer *x) {
   weft_http_session *s;
 
@@ -247,18 +327,12 @@ void weft__http_xfer_free(weft__http_xfer *x) {
     return;
   s = x->s;
   weft__http_xfer_detach(x);
-  curl_easy_cleanup(x->easy);
-  weft__http_headers_free(x->headers);
-  weft__http_buf_free(&x->raw);
-  weft__http_buf_free(&x->in);
-  weft__http_buf_free(&x->up);
-  weft_free(x->pieces);
-  curl_slist_free_all(x->resolve);
-  weft__http_body_free(&x->body);
-  curl_slist_free_all(x->headers_list);
   weft__list_remove(&x->link);
   s->n_xfers--;
-  weft_free(x);
+  if (!s->closed && s->n_idle_xfers < IDLE_XFERS_MAX)
+    xfer_idle(s, x);
+  else
+    xfer_destroy(x);
   if (s->n_xfers == 0 && s->closed)
     weft__http_engine_teardown(s);
   weft__http_session_release(s);

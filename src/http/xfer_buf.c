@@ -1,11 +1,15 @@
-/* Byte buffers of a transfer: the body received, the upload pending, the
- * raw header block. */
+/* Byte buffers of a transfer and a response: the body received, the
+ * upload pending, the raw header block, read_line's line. */
 #include <errno.h>
 #include <string.h>
 
 #include "http/engine.h"
 
-int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n) {
+/* Room for n more bytes and the NUL past len. */
+static int buf_reserve(weft__http_buf *b, size_t n) {
+  size_t cap;
+  char *d;
+
   if (b->off == b->len)
     b->off = b->len = 0;
   if (b->len + n + 1 > b->cap && b->off > 0) {
@@ -13,18 +17,22 @@ int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n) {
     b->len -= b->off;
     b->off = 0;
   }
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *d;
+  if (b->len + n + 1 <= b->cap)
+    return 0;
+  cap = b->cap ? b->cap : 256;
+  while (cap < b->len + n + 1)
+    cap *= 2;
+  d = weft_realloc(b->data, cap);
+  if (!d)
+    return -ENOMEM;
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
 
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    d = weft_realloc(b->data, cap);
-    if (!d)
-      return -ENOMEM;
-    b->data = d;
-    b->cap = cap;
-  }
+int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n) {
+  if (buf_reserve(b, n) < 0)
+    return -ENOMEM;
   memcpy(b->data + b->len, data, n);
   b->len += n;
   b->data[b->len] = '\0';
