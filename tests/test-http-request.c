@@ -884,3 +884,102 @@ static void *bad_urls_main(void *arg) {
 TEST_IMPL(http_request_bad_urls) {
   return with_httpbin(bad_urls_main);
 }
+
+/* ---- bodies across redirects ------------------------------------------------------- */
+
+/* 307/308 send the body again: a file is read again from its start. */
+static void redirect_file(weft_http_session *s) {
+  static const char text[] = "sent twice over a 307\n";
+  const weft_http_pair to[] = {{"url", "/upload-sha256"}, {"status_code", "307"}};
+  weft_http_request_opts o = {.params = to, .n_params = 2};
+  weft_http_response *r;
+  char path[64], hex[65];
+  json_t *j;
+
+  temp_file(path, text, sizeof text - 1);
+  sha256_hex(text, sizeof text - 1, hex);
+  o.data_file = path;
+  r = send_ok(s, "POST", "/redirect-to", &o);
+  ASSERT_EQ(weft_http_response_history_count(r), 1u);
+  ASSERT_OK(weft_http_response_json(r, NULL, &j));
+  weft_http_response_free(r);
+  upload_is(j, hex, sizeof text - 1);
+  unlink(path);
+}
+
+static void redirect_bodies(weft_http_session *s) {
+  const weft_http_pair to308[] = {{"url", "/post"}, {"status_code", "308"}};
+  const weft_http_pair to303[] = {{"url", "/anything"}, {"status_code", "303"}};
+  const weft_http_part part = {.name = "p", .data = "multi", .len = (size_t)-1};
+  weft_http_request_opts o = {.params = to308, .n_params = 2, .multipart = &part, .n_multipart = 1};
+  json_t *j;
+
+  j = call(s, "POST", "/redirect-to", &o);
+  ASSERT_STR_EQ(field(j, "form", "p"), "multi");
+  json_decref(j);
+  /* 303: the next hop is a GET without the body */
+  o = (weft_http_request_opts){.params = to303, .n_params = 2, .data = "gone", .data_len = 4};
+  j = call(s, "POST", "/redirect-to", &o);
+  ASSERT_STR_EQ(field(j, NULL, "method"), "GET");
+  ASSERT_STR_EQ(field(j, NULL, "data"), "");
+  ASSERT_NULL(header_seen(j, "Content-Type"));
+  json_decref(j);
+}
+
+/* A streamed body cannot be sent twice: -ESPIPE, and the session goes on. */
+static void redirect_source(weft_http_session *s) {
+  const weft_http_pair to[] = {{"url", "/upload-sha256"}, {"status_code", "307"}};
+  source src = {.left = 5000, .x = 9};
+  weft_http_request_opts o = {
+      .params = to, .n_params = 2, .source = source_fill, .source_arg = &src};
+  json_t *j;
+
+  fails_with(s, "POST", "/redirect-to", &o, -ESPIPE);
+  j = call(s, "GET", "/get", NULL);
+  json_decref(j);
+}
+
+static void *redirect_main(void *arg) {
+  weft_http_session *s = session_open(0);
+
+  (void)arg;
+  redirect_file(s);
+  redirect_bodies(s);
+  redirect_source(s);
+  session_done(s);
+  return NULL;
+}
+
+TEST_IMPL(http_request_body_redirect) {
+  return with_httpbin(redirect_main);
+}
+
+/* A source gives the source_len it announced: ending early fails the
+ * request (not a wait for the timeout); bytes past it are not read. */
+static void *sized_source_main(void *arg) {
+  source src = {.left = 1000, .x = 5};
+  weft_http_request_opts o = {
+      .source = source_fill, .source_arg = &src, .source_len = 5000, .timeout = {.total = 2}};
+  weft_http_session *s = session_open(0);
+  char hex[65];
+  json_t *j;
+
+  (void)arg;
+  fails_with(s, "POST", "/upload-sha256", &o, -EINVAL);
+  ASSERT_EQ(src.sent, 1000u);
+  ASSERT_NOT_NULL(strstr(weft_http_last_error(), "source"));
+  /* a longer source: its first source_len bytes, in pieces that do not
+   * divide it */
+  src = (source){.left = 200000, .x = 5, .md = EVP_MD_CTX_new()};
+  ASSERT_EQ(EVP_DigestInit_ex(src.md, EVP_sha256(), NULL), 1);
+  j = call(s, "POST", "/upload-sha256", &o);
+  source_digest(&src, hex);
+  ASSERT_EQ(src.sent, 5000u);
+  upload_is(j, hex, 5000);
+  session_done(s);
+  return NULL;
+}
+
+TEST_IMPL(http_request_body_source_sized) {
+  return with_httpbin(sized_source_main);
+}

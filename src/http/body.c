@@ -18,6 +18,7 @@
  * stops curl's form default), Content-Encoding, and "Expect: 100-continue"
  * or an empty "Expect:" that stops curl from adding it on its own.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 #include <strings.h>
@@ -186,6 +187,40 @@ static int multipart_body(weft__http_body *b, CURL *easy, const weft_http_reques
   return rc;
 }
 
+/* A source of known size gives source_len bytes: one that ends early
+ * fails the request (curl would wait for a response to a body that never
+ * ends); bytes past source_len are not asked for. */
+static int sized_read(void *arg, void *buf, size_t cap, size_t *len) {
+  weft__http_body *b = arg;
+  int64_t left = b->source_len - b->sized_sent;
+  int rc;
+
+  *len = 0;
+  if (left <= 0)
+    return 0;
+  if ((uint64_t)left < cap)
+    cap = (size_t)left;
+  rc = b->sized_source(b->sized_arg, buf, cap, len);
+  if (rc < 0)
+    return rc;
+  if (*len == 0)
+    return weft__http_fail(-EINVAL,
+                           "the body source ended after %" PRId64 " of its %" PRId64 " bytes",
+                           b->sized_sent, b->source_len);
+  b->sized_sent += (int64_t)*len;
+  return 0;
+}
+
+static void check_size(weft__http_body *b) {
+  if (b->source_len < 0)
+    return;
+  b->sized_source = b->source;
+  b->sized_arg = b->source_arg;
+  b->sized_sent = 0;
+  b->source = sized_read;
+  b->source_arg = b;
+}
+
 static int source_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o) {
   int rc = 0;
 
@@ -198,6 +233,7 @@ static int source_body(weft__http_body *b, CURL *easy, const weft_http_request_o
   }
   if (rc < 0)
     return rc;
+  check_size(b);
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->source_len);

@@ -68,6 +68,10 @@ typedef struct weft__http_body {
   curl_mime *mime;
   char *owned; /* encoded form / JSON text */
   struct weft__http_file_src *file;
+  /* A source of known size, pumped through a check of its length. */
+  weft_http_source_fn sized_source;
+  void *sized_arg;
+  int64_t sized_sent;
 } weft__http_body;
 
 /* Set the body options of opts on easy (POSTFIELDS / MIMEPOST / UPLOAD +
