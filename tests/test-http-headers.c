@@ -56,6 +56,8 @@ static int add(weft_http_headers *h, const char *line) {
 static weft_http_headers *headers_new(void) {
   weft_http_headers *h = weft__http_headers_new();
 
+  if (!h && weft_test_torture)
+    weft_test_enomem_exit();
   ASSERT_NOT_NULL(h);
   return h;
 }
