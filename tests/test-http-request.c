@@ -321,6 +321,14 @@ static void *params_main(void *arg) {
   ASSERT_STR_EQ(field(j, "args", "key"), "value 1");
   ASSERT_STR_EQ(field(j, "args", "k2"), "A");
   json_decref(j);
+  /* non-ASCII and spaces in the URL itself are percent-encoded */
+  r = send_ok(s, "GET", "/anything/\xc3\xa9?q=\xc3\xbc x", NULL);
+  snprintf(want, sizeof want, "%s/anything/%%C3%%A9?q=%%C3%%BC%%20x", peer.url);
+  ASSERT_STR_EQ(weft_http_response_url(r), want);
+  ASSERT_OK(weft_http_response_json(r, NULL, &j));
+  weft_http_response_free(r);
+  ASSERT_STR_EQ(field(j, "args", "q"), "\xc3\xbc x");
+  json_decref(j);
   /* pairs then the raw string */
   o = (weft_http_request_opts){.params = params, .n_params = 1, .params_raw = "b=2"};
   j = call(s, "GET", "/anything", &o);
