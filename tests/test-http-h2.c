@@ -94,7 +94,7 @@ static void *h2_version(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_h2_version, 30);
+TEST_TIMEOUT(http_h2_version, 60);
 TEST_IMPL(http_h2_version) {
   return run(h2_version, NULL, &(nginx_opts){.tls = 1, .http2 = 1});
 }
@@ -126,7 +126,7 @@ static void *h2_multiplex(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_h2_multiplex, 30);
+TEST_TIMEOUT(http_h2_multiplex, 60);
 TEST_IMPL(http_h2_multiplex) {
   return run(h2_multiplex, NULL, &(nginx_opts){.tls = 1, .http2 = 1});
 }
@@ -146,7 +146,7 @@ static void *h1_default(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_h2_off_by_default, 30);
+TEST_TIMEOUT(http_h2_off_by_default, 60);
 TEST_IMPL(http_h2_off_by_default) {
   return run(h1_default, NULL, &(nginx_opts){.tls = 1, .http2 = 1});
 }
@@ -163,7 +163,7 @@ static void *h2_plain(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_h2_plain_http_is_http11, 30);
+TEST_TIMEOUT(http_h2_plain_http_is_http11, 60);
 TEST_IMPL(http_h2_plain_http_is_http11) {
   return run(h2_plain, NULL, NULL);
 }
@@ -183,13 +183,13 @@ static void *keepalive(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_h2_http11_keepalive, 30);
+TEST_TIMEOUT(http_h2_http11_keepalive, 60);
 TEST_IMPL(http_h2_http11_keepalive) {
   return run(keepalive, NULL, NULL);
 }
 
 /* The same over TLS, to an nginx without http2 while offering it. */
-TEST_TIMEOUT(http_h2_http11_keepalive_tls, 30);
+TEST_TIMEOUT(http_h2_http11_keepalive_tls, 60);
 TEST_IMPL(http_h2_http11_keepalive_tls) {
   return run(keepalive, (void *)(intptr_t)1, &(nginx_opts){.tls = 1});
 }

@@ -253,23 +253,35 @@ void tinyproxy_start(http_peer *p, const char *user, const char *pass) {
 
 /* Python proxies */
 
-void tls_proxy_start(http_peer *p) {
+/* " --auth 'user:pass'" when user is set, else "". */
+static const char *auth_arg(const char *user, const char *pass) {
+  static char buf[512];
+
+  buf[0] = '\0';
+  if (user)
+    snprintf(buf, sizeof buf, " --auth '%s:%s'", user, pass ? pass : "");
+  return buf;
+}
+
+void tls_proxy_start_auth(http_peer *p, const char *user, const char *pass) {
   char args[1024];
 
   make_dir(p);
   tls_certs_make(&p->certs);
-  snprintf(args, sizeof args, "--tls '%s' --log '%s'", p->certs.dir, peer_path(p, "proxy.log"));
+  snprintf(args, sizeof args, "--tls '%s' --log '%s'%s", p->certs.dir, peer_path(p, "proxy.log"),
+           auth_arg(user, pass));
   start_script(p, "tls_proxy.py", args);
+}
+
+void tls_proxy_start(http_peer *p) {
+  tls_proxy_start_auth(p, NULL, NULL);
 }
 
 void socks5_start(http_peer *p, const char *user, const char *pass) {
   char args[1024];
-  int n;
 
   make_dir(p);
-  n = snprintf(args, sizeof args, "--log '%s'", peer_path(p, "proxy.log"));
-  if (user)
-    snprintf(args + n, sizeof args - (size_t)n, " --auth '%s:%s'", user, pass ? pass : "");
+  snprintf(args, sizeof args, "--log '%s'%s", peer_path(p, "proxy.log"), auth_arg(user, pass));
   start_script(p, "socks5.py", args);
 }
 
@@ -530,7 +542,7 @@ TEST_IMPL(http_peers_stop_twice) {
   return 0;
 }
 
-TEST_TIMEOUT(http_peers_tinyproxy, 30);
+TEST_TIMEOUT(http_peers_tinyproxy, 60);
 TEST_IMPL(http_peers_tinyproxy) {
   http_peer bin, px;
 
@@ -566,7 +578,7 @@ TEST_IMPL(http_peers_tinyproxy) {
   return 0;
 }
 
-TEST_TIMEOUT(http_peers_tls_proxy, 30);
+TEST_TIMEOUT(http_peers_tls_proxy, 60);
 TEST_IMPL(http_peers_tls_proxy) {
   http_peer bin, px;
 
@@ -595,7 +607,7 @@ TEST_IMPL(http_peers_tls_proxy) {
   return 0;
 }
 
-TEST_TIMEOUT(http_peers_socks5, 30);
+TEST_TIMEOUT(http_peers_socks5, 60);
 TEST_IMPL(http_peers_socks5) {
   http_peer bin, px;
   const char *hostport;
@@ -642,7 +654,7 @@ static int is_pattern(const char *body, size_t n) {
   return 1;
 }
 
-TEST_TIMEOUT(http_peers_nginx, 30);
+TEST_TIMEOUT(http_peers_nginx, 60);
 TEST_IMPL(http_peers_nginx) {
   http_peer p;
 
@@ -668,7 +680,7 @@ TEST_IMPL(http_peers_nginx) {
   return 0;
 }
 
-TEST_TIMEOUT(http_peers_nginx_h2, 30);
+TEST_TIMEOUT(http_peers_nginx_h2, 60);
 TEST_IMPL(http_peers_nginx_h2) {
   http_peer p;
 

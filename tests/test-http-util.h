@@ -47,6 +47,8 @@ void tinyproxy_start(http_peer *p, const char *user, const char *pass);
  * request line ("CONNECT localhost:443", "GET http://...") is appended
  * to proxy.log in p->dir. */
 void tls_proxy_start(http_peer *p);
+/* The same wanting Basic Proxy-Authorization user:pass (407 otherwise). */
+void tls_proxy_start_auth(http_peer *p, const char *user, const char *pass);
 /* tests/servers/socks5.py on socks5://127.0.0.1:PORT (RFC 1928 CONNECT);
  * user != NULL: RFC 1929 username/password required. proxy.log in p->dir
  * gets "CONNECT host:port user" ("-" without auth) and "AUTH-FAILED user". */
