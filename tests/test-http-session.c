@@ -164,10 +164,12 @@ static void *keep_alive_main(void *arg) {
 TEST_IMPL(http_session_keep_alive) {
   return with_httpbin(keep_alive_main, 0);
 }
+TEST_TIMEOUT(http_session_keep_alive, 60);
 
 TEST_IMPL(http_session_keep_alive_tls) {
   return with_httpbin(keep_alive_main, 1);
 }
+TEST_TIMEOUT(http_session_keep_alive_tls, 60);
 
 /* A body not read to its end closes its connection; one read to its end
  * puts it back, and the next request reuses it. */
@@ -215,6 +217,7 @@ static void *unread_body_main(void *arg) {
 TEST_IMPL(http_session_unread_body) {
   return with_httpbin(unread_body_main, 0);
 }
+TEST_TIMEOUT(http_session_unread_body, 60);
 
 /* ---- connector limits ------------------------------------------------------ */
 
@@ -309,6 +312,7 @@ static void *limit_one_main(void *arg) {
 TEST_IMPL(http_session_limit_one) {
   return with_httpbin(limit_one_main, 0);
 }
+TEST_TIMEOUT(http_session_limit_one, 60);
 
 static void *limit_per_host_main(void *arg) {
   fetch f[6] = {{0}};
@@ -333,6 +337,7 @@ static void *limit_per_host_main(void *arg) {
 TEST_IMPL(http_session_limit_per_host) {
   return with_httpbin(limit_per_host_main, 0);
 }
+TEST_TIMEOUT(http_session_limit_per_host, 60);
 
 /* The default limit (100) and WEFT_HTTP_UNLIMITED let 4 requests meet. */
 static void *limit_none_main(void *arg) {
@@ -357,7 +362,7 @@ static void *limit_none_main(void *arg) {
 TEST_IMPL(http_session_limit_none) {
   return with_httpbin(limit_none_main, 0);
 }
-TEST_TIMEOUT(http_session_limit_none, 30);
+TEST_TIMEOUT(http_session_limit_none, 60);
 
 /* ---- a thousand tasks -------------------------------------------------------- */
 
@@ -446,6 +451,7 @@ static void *redirect_history_main(void *arg) {
 TEST_IMPL(http_session_redirect_history) {
   return with_httpbin(redirect_history_main, 0);
 }
+TEST_TIMEOUT(http_session_redirect_history, 60);
 
 /* The method and body /anything saw after a redirect with status code. */
 static void redirected(weft_http_session *s, const char *method, const char *code,
@@ -498,6 +504,7 @@ static void *redirect_methods_main(void *arg) {
 TEST_IMPL(http_session_redirect_methods) {
   return with_httpbin(redirect_methods_main, 0);
 }
+TEST_TIMEOUT(http_session_redirect_methods, 60);
 
 static void *redirect_limits_main(void *arg) {
   weft_http_session *s = session_open(NULL);
@@ -537,6 +544,60 @@ static void *redirect_limits_main(void *arg) {
 TEST_IMPL(http_session_redirect_limits) {
   return with_httpbin(redirect_limits_main, 0);
 }
+TEST_TIMEOUT(http_session_redirect_limits, 60);
+
+static int once_source(void *arg, void *buf, size_t cap, size_t *len) {
+  int *sent = arg;
+
+  *len = *sent || cap < 2 ? 0 : 2;
+  memcpy(buf, "hi", *len);
+  *sent = 1;
+  return 0;
+}
+
+/* Locations without a scheme or with another scheme; bodies that cannot
+ * be sent twice; HEAD keeps its method. */
+static void *redirect_edges_main(void *arg) {
+  weft_http_session *s = session_open(NULL);
+  weft_http_response *r;
+  int sent = 0;
+  char url[300];
+
+  (void)arg;
+  snprintf(url, sizeof url, "/redirect-to?url=//localhost:%d/anything/pr", peer.port);
+  r = send_ok(s, "GET", url, NULL);
+  ASSERT_EQ(weft_http_response_status(r), 200);
+  ASSERT_STR_EQ(weft_http_response_url(r), by_name("/anything/pr"));
+  weft_http_response_free(r);
+  fails_with(s, "GET", "/redirect-to?url=ftp://127.0.0.1/x", NULL, WEFT_HTTP_ESCHEME);
+  /* a streamed body is not sent again on a 307 ... */
+  fails_with(s, "POST", "/redirect-to?url=/anything&status_code=307",
+             &(weft_http_request_opts){.source = once_source, .source_arg = &sent}, -ESPIPE);
+  /* ... but on a 303 it is not needed */
+  sent = 0;
+  r = send_ok(s, "POST", "/redirect-to?url=/anything&status_code=303",
+              &(weft_http_request_opts){.source = once_source, .source_arg = &sent});
+  ASSERT_EQ(weft_http_response_status(r), 200);
+  weft_http_response_free(r);
+  r = send_ok(s, "HEAD", "/redirect-to?url=/anything&status_code=303", NULL);
+  ASSERT_EQ(weft_http_response_status(r), 200);
+  ASSERT_EQ(weft_http_response_history_count(r), 1u);
+  ASSERT_STR_EQ(weft_http_response_url(r), url_of("/anything"));
+  weft_http_response_free(r);
+  /* a 3xx without a Location comes back as it is */
+  r = send_ok(s, "GET", "/status/304", NULL);
+  ASSERT_EQ(weft_http_response_status(r), 304);
+  ASSERT_EQ(weft_http_response_history_count(r), 0u);
+  weft_http_response_free(r);
+  ASSERT_EQ(conn_id(s), conn_id(s));
+  session_done(s);
+  return NULL;
+}
+
+TEST_IMPL(http_session_redirect_edges) {
+  return with_httpbin(redirect_edges_main, 0);
+}
+TEST_TIMEOUT(http_session_redirect_edges, 60);
 
 /* Authorization goes to the same origin only, whether from auth or headers. */
 static void *redirect_auth_main(void *arg) {
@@ -565,6 +626,7 @@ static void *redirect_auth_main(void *arg) {
 TEST_IMPL(http_session_redirect_auth) {
   return with_httpbin(redirect_auth_main, 0);
 }
+TEST_TIMEOUT(http_session_redirect_auth, 60);
 
 /* ---- cookies ---------------------------------------------------------------- */
 
@@ -667,6 +729,7 @@ static void *cookies_jar_main(void *arg) {
 TEST_IMPL(http_session_cookies_jar) {
   return with_httpbin(cookies_jar_main, 0);
 }
+TEST_TIMEOUT(http_session_cookies_jar, 60);
 
 /* A strict jar drops cookies from a bare IP host; an unsafe one keeps them. */
 static void *cookies_ip_main(void *arg) {
@@ -700,6 +763,7 @@ static void *cookies_ip_main(void *arg) {
 TEST_IMPL(http_session_cookies_ip_host) {
   return with_httpbin(cookies_ip_main, 0);
 }
+TEST_TIMEOUT(http_session_cookies_ip_host, 60);
 
 /* Per-request cookies and the session's initial cookies are sent, not stored. */
 static void *cookies_sent_main(void *arg) {
@@ -745,6 +809,7 @@ static void *cookies_sent_main(void *arg) {
 TEST_IMPL(http_session_cookies_sent) {
   return with_httpbin(cookies_sent_main, 0);
 }
+TEST_TIMEOUT(http_session_cookies_sent, 60);
 
 /* Saved to a file, loaded into a new session's jar: the server sees them;
  * a jar passed in is shared between sessions. */
@@ -793,6 +858,7 @@ static void *cookies_file_main(void *arg) {
 TEST_IMPL(http_session_cookies_file) {
   return with_httpbin(cookies_file_main, 0);
 }
+TEST_TIMEOUT(http_session_cookies_file, 60);
 
 /* ---- auth and raise_for_status ---------------------------------------------- */
 
@@ -845,6 +911,7 @@ static void *basic_auth_main(void *arg) {
 TEST_IMPL(http_session_basic_auth) {
   return with_httpbin(basic_auth_main, 0);
 }
+TEST_TIMEOUT(http_session_basic_auth, 60);
 
 static void *raise_main(void *arg) {
   weft_http_session *s = session_open(&(weft_http_session_opts){.raise_for_status = 1});
@@ -884,6 +951,7 @@ static void *raise_main(void *arg) {
 TEST_IMPL(http_session_raise_for_status) {
   return with_httpbin(raise_main, 0);
 }
+TEST_TIMEOUT(http_session_raise_for_status, 60);
 
 /* ---- base URL, headers, User-Agent, resolve -------------------------------- */
 
@@ -914,6 +982,7 @@ static void *base_url_main(void *arg) {
 TEST_IMPL(http_session_base_url) {
   return with_httpbin(base_url_main, 0);
 }
+TEST_TIMEOUT(http_session_base_url, 60);
 
 static void *headers_main(void *arg) {
   static const char *const sh[] = {"X-Default: d", "X-Both: session", NULL};
@@ -953,6 +1022,7 @@ static void *headers_main(void *arg) {
 TEST_IMPL(http_session_headers) {
   return with_httpbin(headers_main, 0);
 }
+TEST_TIMEOUT(http_session_headers, 60);
 
 static void *resolve_main(void *arg) {
   char entry[128], url[256], host[128];
@@ -981,3 +1051,4 @@ static void *resolve_main(void *arg) {
 TEST_IMPL(http_session_resolve) {
   return with_httpbin(resolve_main, 0);
 }
+TEST_TIMEOUT(http_session_resolve, 60);

@@ -78,7 +78,7 @@ conn_serials = weakref.WeakKeyDictionary()
 conn_next = [0]
 # /concurrency: requests held in /concurrency/hold now and at most, and
 # the most connections open at once while one was held.
-load = {"in_flight": 0, "max_in_flight": 0, "max_connections": 0, "cond": None, "server": None}
+load = {"in_flight": 0, "max_in_flight": 0, "max_connections": 0, "met": 0, "cond": None, "server": None}
 
 
 def title(name):
@@ -450,9 +450,14 @@ async def concurrency_hold(request):
     async with cond:
         load["in_flight"] += 1
         load_seen()
-        cond.notify_all()
+        # Every request held when the count is reached goes, even once the
+        # first of them has left.
+        met = load["met"]
+        if load["in_flight"] >= until:
+            load["met"] += 1
+            cond.notify_all()
         try:
-            await asyncio.wait_for(cond.wait_for(lambda: load["in_flight"] >= until), wait)
+            await asyncio.wait_for(cond.wait_for(lambda: load["met"] != met), wait)
         except asyncio.TimeoutError:
             pass
         load_seen()
