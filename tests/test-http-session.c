@@ -675,6 +675,7 @@ static void *cookies_jar_main(void *arg) {
   weft_cookie_jar *jar = weft_http_session_cookie_jar(s);
   weft_http_response *r;
   const weft_cookie *c;
+  char url[300];
   json_t *seen;
 
   (void)arg;
@@ -702,6 +703,11 @@ static void *cookies_jar_main(void *arg) {
   ASSERT_EQ(c->expires, 0);
   jar_header_is(jar, by_name("/x"), "a=1; b=2");
   jar_header_is(jar, "http://other.test/", "");
+  /* not sent to another host, even through a redirect */
+  snprintf(url, sizeof url, "/redirect-to?url=%s", url_of("/cookies"));
+  seen = cookies_seen(s, url, NULL);
+  ASSERT_EQ(json_object_size(seen), 0u);
+  json_decref(seen);
   /* a response that sets none lists none */
   r = send_ok(s, "GET", "/get", NULL);
   ASSERT_EQ(weft_http_response_cookie_count(r), 0u);
@@ -899,6 +905,14 @@ static void *basic_auth_main(void *arg) {
   ASSERT_EQ(status_of(none, url, NULL), 200);
   snprintf(url, sizeof url, "http://user:nope@127.0.0.1:%d/basic-auth/user/passwd", peer.port);
   ASSERT_EQ(status_of(none, url, NULL), 401);
+  /* kept across a redirect to the same origin */
+  snprintf(url, sizeof url,
+           "http://user:passwd@127.0.0.1:%d/redirect-to?url=/basic-auth/user/passwd", peer.port);
+  ASSERT_EQ(status_of(none, url, NULL), 200);
+  /* and not sent to another origin */
+  snprintf(url, sizeof url, "http://user:passwd@127.0.0.1:%d/redirect-to?url=%s", peer.port,
+           by_name("/headers"));
+  header_sent_is(none, url, NULL, "Authorization", NULL);
   /* auth together with an Authorization header is refused */
   fails_with(s, "GET", "/get",
              &(weft_http_request_opts){.headers = (const char *const[]){"Authorization: x", NULL}},
