@@ -3,6 +3,7 @@
  * origin), SOCKS5 with and without auth, the environment (trust_env),
  * per-request proxies and proxies that fail. */
 #include "test-http-util.h"
+#include "weft/dns.h"
 
 static http_peer bin, tls_bin, px;
 static char body[65536];
@@ -375,6 +376,39 @@ TEST_IMPL(http_proxy_trust_env) {
   httpbin_start(&tls_bin, 1);
   tinyproxy_start(&px, NULL, NULL);
   return run(trust_env);
+}
+
+/* With trust_env, a name the proxy resolves is not looked up by the
+ * session's resolver (here one that can resolve nothing); NO_PROXY brings
+ * the resolver back. */
+static void *trust_env_resolver(void *arg) {
+  char ns[64], url[256];
+  weft_resolver *r;
+  weft_http_session *s;
+
+  (void)arg;
+  snprintf(ns, sizeof ns, "127.0.0.1:%d", http_free_port());
+  ASSERT_OK(weft_resolver_new(
+      &r, &(weft_resolver_opts){.nameservers = ns, .timeout = 0.2, .tries = 1, .no_hosts = 1}));
+  s = session(&(weft_http_session_opts){.trust_env = 1, .resolver = r});
+  snprintf(url, sizeof url, "http://localhost:%s/get", strrchr(bin.url, ':') + 1);
+  set_env("HTTP_PROXY", px.url);
+  ASSERT_EQ(200, fetch(s, url, NULL));
+  ASSERT(has(body, "(tinyproxy/"));
+  set_env("NO_PROXY", "localhost");
+  ASSERT_EQ(WEFT_HTTP_EDNS, fetch(s, url, NULL));
+  clear_env();
+  done(s);
+  weft_resolver_free(r);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_proxy_trust_env_resolver, 60);
+TEST_IMPL(http_proxy_trust_env_resolver) {
+  clear_env();
+  httpbin_start(&bin, 0);
+  tinyproxy_start(&px, NULL, NULL);
+  return run(trust_env_resolver);
 }
 
 static void *per_request(void *arg) {

@@ -307,8 +307,11 @@ static void *params_main(void *arg) {
   /* appended to the URL's own query, before its fragment */
   o.params = params + 3;
   o.n_params = 1;
-  j = call(s, "GET", "/anything?x=0#frag", &o);
+  r = send_ok(s, "GET", "/anything?x=0#frag", &o);
   snprintf(want, sizeof want, "%s/anything?x=0&plus=1%%2B1", peer.url);
+  ASSERT_STR_EQ(weft_http_response_url(r), want); /* resp.url drops the fragment */
+  ASSERT_OK(weft_http_response_json(r, NULL, &j));
+  weft_http_response_free(r);
   ASSERT_STR_EQ(field(j, NULL, "url"), want);
   json_decref(j);
   /* a raw string goes as is: '+' is a space to the server */

@@ -817,6 +817,36 @@ TEST_IMPL(http_session_cookies_sent) {
 }
 TEST_TIMEOUT(http_session_cookies_sent, 60);
 
+/* Same names from three places merge as aiohttp's dictionaries do: a
+ * jar cookie beats an initial one (the server's later word), a request
+ * cookie replaces either in place; a value with a space goes out quoted. */
+static void *cookies_merge_main(void *arg) {
+  static const char *const init[] = {"a=init", "b=init", "sp=x y", NULL};
+  weft_http_session *s =
+      session_open(&(weft_http_session_opts){.base_url = by_name(""), .cookies = init});
+  weft_http_pair rc[] = {{"b", "req"}, {"c", "req"}};
+  weft_http_request_opts ro = {.cookies = rc, .n_cookies = 2};
+  weft_http_response *r;
+  json_t *seen;
+
+  (void)arg;
+  r = send_ok(s, "GET", "/cookies/set?a=jar", NULL);
+  weft_http_response_free(r);
+  header_sent_is(s, "/headers", &ro, "Cookie", "a=jar; b=req; sp=\"x y\"; c=req");
+  seen = cookies_seen(s, "/cookies", NULL);
+  cookie_seen_is(seen, "a", "jar");
+  cookie_seen_is(seen, "b", "init");
+  cookie_seen_is(seen, "sp", "x y");
+  json_decref(seen);
+  session_done(s);
+  return NULL;
+}
+
+TEST_IMPL(http_session_cookies_merge) {
+  return with_httpbin(cookies_merge_main, 0);
+}
+TEST_TIMEOUT(http_session_cookies_merge, 60);
+
 /* Saved to a file, loaded into a new session's jar: the server sees them;
  * a jar passed in is shared between sessions. */
 static void *cookies_file_main(void *arg) {

@@ -99,6 +99,23 @@ int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro, const char *method, const char *url,
                           int auth_allowed, struct curl_slist **headers);
 
+/* Does curl reach url's host (lower-case, from weft__http_url_host)
+ * through a proxy: the request's or session's, or with trust_env the
+ * environment's unless NO_PROXY names the host? The proxy then resolves
+ * the origin, so the session's resolver is not asked. */
+int weft__http_uses_proxy(const weft_http_session_opts *so, const weft_http_request_opts *ro,
+                          const char *url, const char *host);
+
+/* ---- the Cookie header (cookie_line.c) --------------------------- */
+/* "Cookie: ..." from the jar's header value, the initial cookies
+ * ("a=1; b=2") and the request's pairs (each may be NULL/0): jar first,
+ * initial cookies the jar has no name for, request cookies replacing
+ * same-named ones; values outside the cookie grammar quoted as Python's
+ * http.cookies does. *line NULL when there is no cookie; freed with
+ * weft_free. Returns 0 or -ENOMEM. */
+int weft__http_cookie_line(const char *jar, const char *initial, const weft_http_pair *cookies,
+                           size_t n_cookies, char **line);
+
 /* ---- decoding (text.c, json.c) ----------------------------------- */
 /* Decode len bytes in charset (NULL: UTF-8) to NUL-terminated UTF-8 in
  * *out (weft_free). flags: WEFT_HTTP_TEXT_REPLACE. Returns 0,

@@ -13,44 +13,20 @@
 #include "http/engine.h"
 #include "weft/dns.h"
 
-static int sb_fail(weft__http_sb *sb) {
-  weft_free(sb->s);
-  sb->s = NULL;
-  return weft__http_fail(-ENOMEM, NULL);
-}
-
 /* "Cookie: a=1; b=2" from the jar, the session's initial cookies and the
  * request's; *line NULL when there are none. */
 static int cookie_line(weft__http_req *q, char **line) {
-  weft__http_sb sb = {0};
-  char *jar = NULL;
   const weft_http_request_opts *ro = q->ro;
+  char *jar = NULL;
   int rc;
 
   *line = NULL;
   if (q->s->jar && (rc = weft_cookie_jar_header(q->s->jar, q->url, &jar)) < 0)
     return weft__http_fail(rc, NULL);
-  if (weft__http_sb_str(&sb, "Cookie: ") < 0 || weft__http_sb_str(&sb, jar ? jar : "") < 0)
-    goto nomem;
-  if (q->s->cookie_header && ((jar && *jar && weft__http_sb_str(&sb, "; ") < 0) ||
-                              weft__http_sb_str(&sb, q->s->cookie_header) < 0))
-    goto nomem;
-  for (size_t i = 0; ro && i < ro->n_cookies; i++) {
-    if (sb.len > 8 && weft__http_sb_str(&sb, "; ") < 0)
-      goto nomem;
-    if (weft__http_sb_str(&sb, ro->cookies[i].name) < 0 || weft__http_sb_str(&sb, "=") < 0 ||
-        weft__http_sb_str(&sb, ro->cookies[i].value) < 0)
-      goto nomem;
-  }
+  rc = weft__http_cookie_line(jar, q->s->cookie_header, ro ? ro->cookies : NULL,
+                              ro ? ro->n_cookies : 0, line);
   weft_free(jar);
-  if (sb.len > 8)
-    *line = sb.s;
-  else
-    weft_free(sb.s);
-  return 0;
-nomem:
-  weft_free(jar);
-  return sb_fail(&sb);
+  return rc < 0 ? weft__http_fail(rc, NULL) : 0;
 }
 
 static int add_cookies(weft__http_req *q, struct curl_slist **headers) {
@@ -130,11 +106,11 @@ static int resolve_host(weft__http_req *q) {
   char host[256];
   int port, https, rc;
 
-  if (q->s->opts.proxy || (q->ro && q->ro->proxy))
-    return 0; /* the proxy resolves the origin */
   rc = weft__http_url_host(q->url, host, sizeof host, &port, &https);
   if (rc < 0 || is_numeric(host))
     return rc;
+  if (weft__http_uses_proxy(&q->s->opts, q->ro, q->url, host))
+    return 0; /* the proxy resolves the origin */
   for (const char *const *r = q->s->opts.resolve; r && *r; r++) {
     size_t n = strlen(host);
 

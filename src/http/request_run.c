@@ -122,6 +122,7 @@ static int make_response(weft__http_req *q) {
   x->headers = NULL;
   r->url = q->url;
   q->url = NULL;
+  r->url[strcspn(r->url, "#")] = '\0'; /* resp.url drops the fragment */
   r->history = q->history;
   r->n_history = q->n_history;
   q->history = NULL;

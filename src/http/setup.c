@@ -253,6 +253,44 @@ static const char *env_proxy(const char *url, const char **no_proxy) {
   return p && *p ? p : NULL;
 }
 
+/* One NO_PROXY entry names host: the same name, or a domain of it
+ * ("example.org" and ".example.org" both cover "www.example.org"). */
+static int no_proxy_entry(const char *e, size_t n, const char *host) {
+  size_t hn = strlen(host);
+
+  if (n == 1 && *e == '*')
+    return 1;
+  if (n > 0 && *e == '.')
+    e++, n--;
+  if (n == 0 || n > hn || strncasecmp(host + hn - n, e, n) != 0)
+    return 0;
+  return hn == n || host[hn - n - 1] == '.';
+}
+
+/* NO_PROXY as curl reads it: entries separated by commas or spaces. */
+static int no_proxy_match(const char *list, const char *host) {
+  while (list && *list) {
+    size_t n = strcspn(list, ", ");
+
+    if (no_proxy_entry(list, n, host))
+      return 1;
+    list += n;
+    list += strspn(list, ", ");
+  }
+  return 0;
+}
+
+int weft__http_uses_proxy(const weft_http_session_opts *so, const weft_http_request_opts *ro,
+                          const char *url, const char *host) {
+  const char *no_proxy = NULL;
+
+  if ((ro && ro->proxy) || so->proxy)
+    return 1;
+  if (!so->trust_env || !env_proxy(url, &no_proxy))
+    return 0;
+  return !no_proxy_match(no_proxy, host);
+}
+
 static int check_proxy(const char *proxy) {
   static const char *const schemes[] = {"http://",    "https://",  "socks5://",
                                         "socks5h://", "socks4://", "socks4a://"};
