@@ -244,6 +244,7 @@ static void *refused_main(void *arg) {
   request_fails(s, url, NULL, -ECONNREFUSED, NULL);
   snprintf(url, sizeof url, "port %d", port);
   message_has(url);
+  message_has("(Connection refused)"); /* the errno behind curl's words */
   ASSERT_STR_EQ(weft_err_name(-ECONNREFUSED), "ECONNREFUSED");
   still_works(s);
   session_done(s);

@@ -20,7 +20,12 @@ static int recv_error(const char *msg) {
   return -ECONNRESET;
 }
 
-static int connect_error(const char *msg) {
+static int connect_error(const char *msg, long os_errno) {
+  /* curl's message ("Couldn't connect to server") hides the errno */
+  if (os_errno == ECONNREFUSED || os_errno == EHOSTUNREACH || os_errno == ENETUNREACH)
+    return (int)-os_errno;
+  if (os_errno == ETIMEDOUT)
+    return WEFT_HTTP_ECONNECT_TIMEOUT;
   if (has(msg, "refused"))
     return -ECONNREFUSED;
   if (has(msg, "timed out") || has(msg, "timeout"))
@@ -32,7 +37,7 @@ static int connect_error(const char *msg) {
   return -ECONNREFUSED;
 }
 
-static int code_of(CURLcode code, const char *msg, int connected) {
+static int code_of(CURLcode code, const char *msg, int connected, long os_errno) {
   switch (code) {
   case CURLE_OK:
     return 0;
@@ -42,7 +47,7 @@ static int code_of(CURLcode code, const char *msg, int connected) {
   case CURLE_PROXY:
     return WEFT_HTTP_EPROXY;
   case CURLE_COULDNT_CONNECT:
-    return connect_error(msg);
+    return connect_error(msg, os_errno);
   case CURLE_OPERATION_TIMEDOUT:
     return connected ? WEFT_HTTP_EREAD_TIMEOUT : WEFT_HTTP_ECONNECT_TIMEOUT;
   case CURLE_PEER_FAILED_VERIFICATION:
@@ -89,9 +94,9 @@ static int code_of(CURLcode code, const char *msg, int connected) {
   }
 }
 
-int weft__http_curl_error(CURLcode code, const char *errbuf, int connected) {
+int weft__http_curl_error(CURLcode code, const char *errbuf, int connected, long os_errno) {
   const char *msg = errbuf && errbuf[0] ? errbuf : curl_easy_strerror(code);
-  int rc = code_of(code, msg, connected);
+  int rc = code_of(code, msg, connected, os_errno);
 
   if (rc == 0)
     return 0;
@@ -100,5 +105,7 @@ int weft__http_curl_error(CURLcode code, const char *errbuf, int connected) {
   /* curl's "select/poll returned error", "Empty reply from server" */
   if (rc == -ECONNRESET && !has(msg, "reset"))
     return weft__http_fail(rc, "the connection was reset or closed by the server (%s)", msg);
+  if (code == CURLE_COULDNT_CONNECT && os_errno > 0 && !has(msg, strerror((int)os_errno)))
+    return weft__http_fail(rc, "%s (%s)", msg, strerror((int)os_errno));
   return weft__http_fail(rc, "%s", msg);
 }

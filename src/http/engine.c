@@ -81,8 +81,18 @@ static void poll_event(uv_poll_t *h, int status, int events) {
     poll_watch(p, 0);
     return;
   }
-  if (status < 0)
-    flags = CURL_CSELECT_ERR;
+  if (status < 0) {
+    /* POLLERR: libuv stopped the handle. Let curl read and write, so it
+     * takes what arrived before the error and then the error's errno
+     * (CURL_CSELECT_ERR alone fails with "select/poll returned error"). */
+    int was = p->events;
+
+    p->events = 0;
+    act(p->s, p->fd, CURL_CSELECT_IN | CURL_CSELECT_OUT);
+    if (p->wanted && !p->events && !uv_is_closing((uv_handle_t *)&p->h))
+      poll_watch(p, was);
+    return;
+  }
   if (events & UV_READABLE)
     flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE)

@@ -115,7 +115,8 @@ int weft__http_response_too_big(weft_http_response *r, size_t max);
 
 /* ---- curl results (curlerr.c) --------------------------------------- */
 /* A finished transfer's CURLcode as a weft code, with the message set
- * from curl's error buffer. */
-int weft__http_curl_error(CURLcode code, const char *errbuf, int connected);
+ * from curl's error buffer; os_errno (CURLINFO_OS_ERRNO) names a failed
+ * connect's cause. */
+int weft__http_curl_error(CURLcode code, const char *errbuf, int connected, long os_errno);
 
 #endif /* WEFT_HTTP_INTERNAL_H */

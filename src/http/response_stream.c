@@ -160,7 +160,7 @@ int weft_http_response_read_line(weft_http_response *r, size_t max, const char *
   }
   if (rc < 0)
     return rc;
-  *line = r->line.data ? r->line.data : "";
+  *line = r->line.len ? r->line.data : ""; /* at the end: "", not the last line */
   *len = r->line.len;
   return 0;
 }

@@ -183,7 +183,7 @@ void weft__http_xfer_finished(weft__http_xfer *x, CURLcode result) {
 
     curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_code);
     x->connected = connect_code > 0;
-    x->err = weft__http_curl_error(result, x->errbuf, x->connected);
+    x->err = weft__http_curl_error(result, x->errbuf, x->connected, os_errno);
     snprintf(x->msg, sizeof x->msg, "%s", weft_http_last_error());
   }
   curl_multi_remove_handle(s->multi, x->easy);

@@ -27,12 +27,13 @@ static int pump(weft__http_xfer *x) {
   if (!buf)
     return weft__http_fail(-ENOMEM, NULL);
   x->up_want = 0;
+  weft__http_clear_error();
   rc = x->body.source(x->body.source_arg, buf, PUMP_PIECE, &len);
   if (rc == 0 && len > 0)
     rc = weft__http_buf_append(&x->up, buf, len) < 0 ? weft__http_fail(-ENOMEM, NULL) : 0;
   else if (rc == 0)
     x->up_eof = 1;
-  else
+  else if (!weft_http_last_error()[0]) /* keep the source's own message */
     weft__http_fail(rc, "the request body's source failed: %s", weft_http_strerror(rc));
   weft_free(buf);
   if (rc < 0)
