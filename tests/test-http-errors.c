@@ -723,6 +723,55 @@ TEST_IMPL(http_errors_close_grace) {
   return run_with(close_grace_main, 0, 0);
 }
 
+/* close() with a request whose body source is suspended: after the grace
+ * the source's wait is interrupted and the request fails -ESHUTDOWN at
+ * once, not when the source would have woken (10 s). */
+static void *close_upload_main(void *arg) {
+  weft_http_session *s = session_with(&(weft_http_session_opts){
+      .base_url = peer.url, .close_grace = 0.2, .timeout = {.total = 20}});
+  job j = {.s = s, .url = "/post", .where = STAGE_UPLOAD};
+  double start;
+  weft_task *t;
+
+  (void)arg;
+  ASSERT_OK(weft_spawn(&t, job_run, &j, NULL));
+  while (!j.reached)
+    ASSERT_OK(weft_sleep(0.01));
+  start = weft_time();
+  ASSERT_OK(weft_http_session_close(s));
+  ASSERT_OK(weft_await(t, NULL));
+  weft_task_release(t);
+  ASSERT_EQ(j.rc, -ESHUTDOWN);
+  ASSERT(weft_time() - start < 5);
+  weft_http_session_free(s);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_errors_close_upload_source, 30);
+TEST_IMPL(http_errors_close_upload_source) {
+  return run_with(close_upload_main, 0, 0);
+}
+
+/* The total timeout reaches into a suspended body source. */
+static void *source_timeout_main(void *arg) {
+  weft_http_session *s =
+      session_with(&(weft_http_session_opts){.base_url = peer.url, .timeout = {.total = 0.3}});
+  job j = {.s = s, .url = "/post", .where = STAGE_UPLOAD};
+
+  (void)arg;
+  job_run(&j);
+  ASSERT_EQ(j.rc, -ETIMEDOUT);
+  message_has("total timeout");
+  still_works(s);
+  session_done(s);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_errors_source_timeout, 30);
+TEST_IMPL(http_errors_source_timeout) {
+  return run_with(source_timeout_main, 0, 0);
+}
+
 static void *closed_main(void *arg) {
   weft_http_session *s = session_open();
   weft_http_response *r = get_ok(s, "/get", NULL);

@@ -94,6 +94,7 @@ struct weft__http_xfer {
   int body_set;
   weft__http_buf up;
   int up_want, up_eof;
+  weft_scope *source_scope; /* while the task runs the body's source */
   struct curl_slist *resolve;
   struct curl_slist *headers_list; /* CURLOPT_HTTPHEADER of the hop */
 };

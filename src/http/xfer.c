@@ -22,6 +22,8 @@
 static void wake(weft__http_xfer *x) {
   if (x->task)
     weft__wake(x->task, 0);
+  else if (x->err && x->source_scope) /* the task is in the body's source */
+    weft_timeout_reschedule(x->source_scope, 0);
 }
 
 void weft__http_xfer_fail(weft__http_xfer *x, int code) {

@@ -18,8 +18,30 @@ static void wait_cancel(weft_task *t, void *obj) {
   x->task = NULL;
 }
 
-/* Call the source once (it may suspend) and resume the upload. */
-static int pump(weft__http_xfer *x) {
+/* Call the source once (it may suspend) and resume the upload. The call
+ * runs in a scope ending at the total deadline, which a failure of the
+ * transfer meanwhile (close, the server resetting) also expires. */
+static int call_source(weft__http_xfer *x, char *buf, size_t *len, double deadline) {
+  weft_scope scope;
+  int rc;
+
+  rc = weft_timeout_enter_at(&scope, deadline > 0 ? deadline : INFINITY);
+  if (rc < 0)
+    return weft__http_fail(rc, NULL);
+  x->source_scope = &scope;
+  weft__http_clear_error();
+  rc = x->body.source(x->body.source_arg, buf, PUMP_PIECE, len);
+  x->source_scope = NULL;
+  if (weft_timeout_leave(&scope) == -ETIMEDOUT && !x->err && rc < 0)
+    return weft__http_fail(-ETIMEDOUT, "the total timeout expired");
+  if (x->err && rc < 0)
+    return weft__http_xfer_code(x);
+  if (rc < 0 && !weft_http_last_error()[0]) /* keep the source's own message */
+    weft__http_fail(rc, "the request body's source failed: %s", weft_http_strerror(rc));
+  return rc;
+}
+
+static int pump(weft__http_xfer *x, double deadline) {
   char *buf = weft_malloc(PUMP_PIECE);
   size_t len = 0;
   int rc;
@@ -27,14 +49,11 @@ static int pump(weft__http_xfer *x) {
   if (!buf)
     return weft__http_fail(-ENOMEM, NULL);
   x->up_want = 0;
-  weft__http_clear_error();
-  rc = x->body.source(x->body.source_arg, buf, PUMP_PIECE, &len);
+  rc = call_source(x, buf, &len, deadline);
   if (rc == 0 && len > 0)
     rc = weft__http_buf_append(&x->up, buf, len) < 0 ? weft__http_fail(-ENOMEM, NULL) : 0;
   else if (rc == 0)
     x->up_eof = 1;
-  else if (!weft_http_last_error()[0]) /* keep the source's own message */
-    weft__http_fail(rc, "the request body's source failed: %s", weft_http_strerror(rc));
   weft_free(buf);
   if (rc < 0)
     return rc;
@@ -101,7 +120,7 @@ int weft__http_xfer_wait(weft__http_xfer *x, int (*cond)(weft__http_xfer *), dou
     if (x->done)
       return 0;
     if (x->up_want && x->body.source) {
-      rc = pump(x);
+      rc = pump(x, deadline);
       if (rc < 0)
         return rc;
       continue;
