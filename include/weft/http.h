@@ -23,8 +23,9 @@
  *
  * Returns are 0 or a negative code: errno values where errno has the word,
  * WEFT_HTTP_E* below otherwise. weft_http_last_error() gives the message
- * of the calling thread's last failure ("connect to 127.0.0.1 port 1
- * failed: Connection refused", "404 Not Found for url http://...").
+ * of the calling thread's last failure ("Failed to connect to 127.0.0.1
+ * port 1 after 0 ms: Couldn't connect to server (Connection refused)",
+ * "404, message='Not Found', url='http://...'").
  */
 #ifndef WEFT_HTTP_H
 #define WEFT_HTTP_H
@@ -68,11 +69,15 @@ struct weft_file;
 #define WEFT_HTTP_EJSON (-4318)            /* invalid JSON (message has line and column) */
 #define WEFT_HTTP_ECONTENT_TYPE (-4319)    /* json() on a body that is not JSON */
 /*
- * errno values used: -ECONNREFUSED (connection refused), -ECONNRESET
- * (reset mid-request or mid-body), -ETIMEDOUT (the total timeout, or the
- * task's own timeout scope), -ECANCELED, -EFBIG (body over the maximum
- * asked for), -ESHUTDOWN (the session is closed), -EINVAL (bad argument),
- * -ENOMEM, -EPERM (called outside a task).
+ * errno values used: -ECONNREFUSED (connection refused), -EHOSTUNREACH,
+ * -ENETUNREACH (no route), -ECONNRESET (reset mid-request or mid-body),
+ * -ECONNABORTED (a body call after a release that stopped the body
+ * early), -ETIMEDOUT (the total timeout, or the task's own timeout
+ * scope), -ECANCELED, -EFBIG (body over the maximum asked for),
+ * -EOVERFLOW (read_line: a line over its maximum), -ESHUTDOWN (the
+ * session is closed), -ESPIPE (a 307/308 would resend a one-shot
+ * streaming body), -EINVAL (bad argument), -ENOMEM, -EPERM (called
+ * outside a task).
  */
 
 /* Text for any code above and any code weft_strerror knows. Never NULL. */
