@@ -1064,6 +1064,14 @@ static void json_errors_body(env *e) {
   json_decref(j);
   weft_http_response_free(r);
 
+  /* A JSON body under a +json media type with a charset is JSON. */
+  r = get(e, "/response-headers?Content-Type=application/problem%2Bjson;%20charset=utf-8");
+  ASSERT_STR_EQ("application/problem+json", weft_http_response_content_type(r));
+  ASSERT_OK(weft_http_response_json(r, NULL, &j));
+  ASSERT(json_is_object(j));
+  json_decref(j);
+  weft_http_response_free(r);
+
   /* No body and no Content-Type. */
   r = get(e, "/status/204");
   ASSERT_EQ(WEFT_HTTP_ECONTENT_TYPE, weft_http_response_json(r, NULL, &j));

@@ -14,6 +14,8 @@
  *   /json/invalid           HTTPBIN_INVALID_JSON (broken at line 3, column 14)
  *   /conn-id                "1", "2", ...: the serial of the TCP connection
  *   /upload-sha256          {"sha256": "<hex>", "bytes": N}
+ *   /concurrency/hold?until=N&wait=S  holds a request until N are held at once
+ *   /concurrency[?reset=1]  {"in_flight", "max_in_flight", "max_connections"} seen
  */
 #ifndef WEFT_TEST_HTTP_UTIL_H
 #define WEFT_TEST_HTTP_UTIL_H

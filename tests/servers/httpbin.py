@@ -357,8 +357,13 @@ async def basic_auth(request):
 async def response_headers(request):
     hdrs = [(k, v) for k, v in request.query.items()]
     resp = reply(multi(hdrs))
+    replaced = False
     for k, v in hdrs:
-        resp.headers.add(k, v)
+        if k.lower() == "content-type" and not replaced:
+            resp.headers[k] = v  # replaces application/json, as httpbin.org does
+            replaced = True
+        else:
+            resp.headers.add(k, v)
     return resp
 
 
