@@ -25,6 +25,7 @@ list. Routes beyond httpbin.org's, for the client's error paths:
                   requests now and at most, and the most connections open
                   while one was held; ?reset=1 zeroes the maxima after answering
   /encoding/gb2312, /encoding/windows-1251 (?nocharset=1 drops the charset)
+  /zstd           as /gzip ({"zstd": true, ...}), Content-Encoding: zstd
 """
 import argparse
 import asyncio
@@ -36,6 +37,7 @@ import random
 import socket
 import ssl
 import struct
+import subprocess
 import sys
 import urllib.parse
 import weakref
@@ -303,6 +305,24 @@ async def brotli_route(request):
     return encoded(request, "br", "brotli")
 
 
+async def zstd_route(request):
+    out = base(request)
+    out["zstd"] = True
+    out["method"] = request.method
+    raw = (json.dumps(out, indent=2) + "\n").encode()
+    proc = await asyncio.create_subprocess_exec(
+        "/usr/bin/zstd", "-c", "-q",
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    body, _ = await proc.communicate(raw)
+    if proc.returncode != 0:
+        raise web.HTTPInternalServerError(text="zstd failed\n")
+    return web.Response(
+        body=body,
+        headers={"Content-Encoding": "zstd", "Content-Type": "application/json"},
+    )
+
+
 async def stream(request):
     n = min(count(request), 100)
     resp = web.StreamResponse(headers={"Content-Type": "application/json"})
@@ -529,6 +549,7 @@ ROUTES = (
     ("GET", "/gzip", gzip_route),
     ("GET", "/deflate", deflate_route),
     ("GET", "/brotli", brotli_route),
+    ("GET", "/zstd", zstd_route),
     ("GET", "/stream/{n}", stream),
     ("GET", "/bytes/{n}", bytes_route),
     ("GET", "/drip", drip),
