@@ -20,14 +20,41 @@ static void curl_init(void) {
 }
 
 void weft__http_session_release(weft_http_session *s) {
-  if (!s->freed || s->handles > 0 || s->n_xfers > 0)
+  if (!s->freed || s->handles > 0 || s->n_xfers > 0 || s->n_responses > 0)
     return;
+  for (size_t i = 0; i < s->n_spare_bodies; i++)
+    weft_free(s->spare_bodies[i]);
   for (size_t i = 0; i < s->n_owned; i++)
     weft_free(s->owned[i]);
   weft_free(s->owned);
   weft_free(s->cookie_header);
   weft_free(s->socks);
   weft_free(s);
+}
+
+char *weft__http_body_take(weft_http_session *s, size_t want, size_t *cap) {
+  for (size_t i = s->n_spare_bodies; i-- > 0;) {
+    char *buf = s->spare_bodies[i];
+
+    if (s->spare_caps[i] < want)
+      continue;
+    *cap = s->spare_caps[i];
+    s->n_spare_bodies--;
+    s->spare_bodies[i] = s->spare_bodies[s->n_spare_bodies];
+    s->spare_caps[i] = s->spare_caps[s->n_spare_bodies];
+    return buf;
+  }
+  return NULL;
+}
+
+void weft__http_body_give(weft_http_session *s, char *buf, size_t cap) {
+  if (!buf || s->freed || cap > WEFT__HTTP_SPARE_BODY_MAX ||
+      s->n_spare_bodies == WEFT__HTTP_SPARE_BODIES) {
+    weft_free(buf);
+    return;
+  }
+  s->spare_bodies[s->n_spare_bodies] = buf;
+  s->spare_caps[s->n_spare_bodies++] = cap;
 }
 
 /* Hand every finished transfer to its owner. */

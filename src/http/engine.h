@@ -32,6 +32,9 @@ typedef struct weft__http_sock {
   int kept;              /* opened by curl (CURLOPT_SOCKOPTFUNCTION) */
 } weft__http_sock;
 
+#define WEFT__HTTP_SPARE_BODIES 16
+#define WEFT__HTTP_SPARE_BODY_MAX ((size_t)256 * 1024)
+
 struct weft_http_session {
   weft_loop *loop;
   weft_http_session_opts opts; /* every string a copy owned by the session */
@@ -52,6 +55,12 @@ struct weft_http_session {
   weft__list idle_xfers; /* finished transfers kept for reuse (easy
                             handle and buffers) */
   size_t n_idle_xfers;
+  size_t n_responses; /* alive: they keep the session's memory */
+  /* Body buffers of freed responses, for the next ones: a fresh block
+   * for every body costs page faults once glibc has trimmed the heap. */
+  char *spare_bodies[WEFT__HTTP_SPARE_BODIES];
+  size_t spare_caps[WEFT__HTTP_SPARE_BODIES];
+  size_t n_spare_bodies;
   int handles; /* libuv handles not yet closed */
   int acting;  /* inside curl_multi_socket_action */
   int closed, freed, torn;

@@ -105,6 +105,10 @@ void weft__http_xfer_release(weft_http_response *r);
 
 /* ---- response objects (response.c) --------------------------------- */
 int weft__http_response_new(weft_http_session *s, weft_http_response **out);
+/* A kept body buffer of at least want bytes (its size in *cap), or NULL. */
+char *weft__http_body_take(weft_http_session *s, size_t want, size_t *cap);
+/* Keep a freed response's body buffer for the next response, or free it. */
+void weft__http_body_give(weft_http_session *s, char *buf, size_t cap);
 /* Frees everything the response owns except its transfer (already released). */
 void weft__http_response_destroy(weft_http_response *r);
 /* Start of every body call (response_stream.c): consume the previous

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/internal.h"
+#include "http/engine.h"
 
 int weft__http_response_new(weft_http_session *s, weft_http_response **out) {
   weft_http_response *r = weft_calloc(1, sizeof *r);
@@ -17,6 +17,7 @@ int weft__http_response_new(weft_http_session *s, weft_http_response **out) {
   if (!r)
     return weft__http_fail(-ENOMEM, NULL);
   r->session = s;
+  s->n_responses++;
   *out = r;
   return 0;
 }
@@ -49,10 +50,12 @@ void weft__http_response_destroy(weft_http_response *r) {
   weft_free(r->raw_headers);
   weft_free(r->media_type);
   weft_free(r->charset);
-  weft_free(r->body);
   weft_free(r->text);
   weft_free(r->text_charset);
   weft_free(r->line.data);
+  weft__http_body_give(r->session, r->body, r->body_cap);
+  r->session->n_responses--;
+  weft__http_session_release(r->session);
   weft_free(r);
 }
 

@@ -26,6 +26,11 @@ static int body_room(weft_http_response *r, size_t n, size_t max) {
   size_t cap = r->body_cap ? r->body_cap : first_cap(r, max);
   char *p;
 
+  if (!r->body && (p = weft__http_body_take(r->session, cap, &r->body_cap)) != NULL) {
+    r->body = p;
+    cap = r->body_cap;
+  }
+
   while (cap < r->body_len + n + 1)
     cap = cap < ((size_t)1 << 20) ? cap * 2 : cap + cap / 2;
   if (cap == r->body_cap)
