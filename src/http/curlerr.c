@@ -11,6 +11,9 @@ static int has(const char *text, const char *word) {
 static int recv_error(const char *msg) {
   if (has(msg, "chunk"))
     return WEFT_HTTP_EBADCHUNK;
+  /* a TLS alert after the handshake ("tlsv13 alert certificate required") */
+  if (has(msg, " alert "))
+    return WEFT_HTTP_ETLS;
   /* case-sensitive: "Connection reset by peer" is no CONNECT */
   if (has(msg, "proxy") || strstr(msg, "CONNECT"))
     return WEFT_HTTP_EPROXY;

@@ -224,8 +224,10 @@ static int set_tls(CURL *easy, const weft_http_session_opts *so, const weft_http
     rc = opt_str(easy, CURLOPT_SSLCERT, so->cert_file, "cert_file");
   if (rc == 0 && so->key_file)
     rc = opt_str(easy, CURLOPT_SSLKEY, so->key_file, "key_file");
-  if (rc == 0 && so->key_password)
-    rc = opt_str(easy, CURLOPT_KEYPASSWD, so->key_password, "key_password");
+  /* A key without a password given gets "": OpenSSL would otherwise ask
+   * for one on the terminal, and an encrypted key must fail instead. */
+  if (rc == 0 && (so->key_password || so->key_file || so->cert_file))
+    rc = opt_str(easy, CURLOPT_KEYPASSWD, so->key_password ? so->key_password : "", "key_password");
   if (rc == 0)
     rc = opt_long(easy, CURLOPT_HTTP_VERSION,
                   so->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1,
