@@ -126,11 +126,6 @@ static weft_http_session *session_open(void) {
   return session_with(&(weft_http_session_opts){.base_url = peer.url, .timeout = {.total = 10}});
 }
 
-static void session_done(weft_http_session *s) {
-  ASSERT_OK(weft_http_session_close(s));
-  weft_http_session_free(s);
-}
-
 /* The last error message holds want (any case). */
 static void message_has(const char *want) {
   const char *msg = weft_http_last_error();
@@ -247,7 +242,7 @@ static void *refused_main(void *arg) {
   message_has("(Connection refused)"); /* the errno behind curl's words */
   ASSERT_STR_EQ(weft_err_name(-ECONNREFUSED), "ECONNREFUSED");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -266,7 +261,7 @@ static void *dns_main(void *arg) {
   ASSERT_STR_EQ(weft_http_strerror(WEFT_HTTP_EDNS), "could not resolve the host name");
   ASSERT_STR_EQ(weft_strerror(WEFT_HTTP_EDNS), "could not resolve the host name");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -289,7 +284,7 @@ static void *connect_timeout_main(void *arg) {
                 WEFT_HTTP_ECONNECT_TIMEOUT, "timeout");
   still_works(s);
   stuck_close(&l);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -305,7 +300,7 @@ static void *redirect_refused_main(void *arg) {
   snprintf(url, sizeof url, "port %d", port);
   message_has(url);
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -341,9 +336,9 @@ static void *tls_main(void *arg) {
   request_fails(s, peer_url(&peer, "/get"), NULL, WEFT_HTTP_ETLS_VERIFY, "certificate");
   tls_works(ca, NULL);
   tls_works(off, NULL);
-  session_done(s);
-  session_done(ca);
-  session_done(off);
+  http_session_done(s);
+  http_session_done(ca);
+  http_session_done(off);
   return NULL;
 }
 
@@ -361,7 +356,7 @@ static void *tls_plain_main(void *arg) {
   request_fails(s, url, NULL, WEFT_HTTP_ETLS, NULL);
   request_fails(s, url, &(weft_http_request_opts){.insecure = 1}, WEFT_HTTP_ETLS, NULL);
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -382,7 +377,7 @@ static void *broken_main(void *arg) {
   still_works(s);
   fails_somewhere(s, "/reset", -ECONNRESET, "reset");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -411,7 +406,7 @@ static void *faults_main(void *arg) {
   still_works(s);
   r = get_ok(s, peer_url(&faults, "/ok"), NULL);
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -441,7 +436,7 @@ static void *total_main(void *arg) {
   body_fails(s, "/drip?duration=3&numbytes=3", &(weft_http_request_opts){.timeout = {.total = 0.4}},
              -ETIMEDOUT, "timeout");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -465,7 +460,7 @@ static void *sock_read_main(void *arg) {
   /* a request's sock_read overrides the session's */
   r = get_ok(s, "/delay/0.6", &(weft_http_request_opts){.timeout = {.sock_read = 5}});
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -502,7 +497,7 @@ static void *scope_main(void *arg) {
   ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
   weft_http_response_free(r);
   ASSERT_OK(weft_timeout_leave(&scope));
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -601,7 +596,7 @@ static void *cancel_main(void *arg) {
   ASSERT_EQ(j.sent, 2);
   still_works(s);
   stuck_close(&l);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -631,7 +626,7 @@ static void *cancel_before_main(void *arg) {
   ASSERT_EQ(j.rc, -ECANCELED);
   message_has("cancel");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -665,7 +660,7 @@ static void *cancel_reuse_main(void *arg) {
   second = conn_id(s);
   ASSERT_NE(second, first);
   ASSERT_EQ(conn_id(s), second);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -763,7 +758,7 @@ static void *source_timeout_main(void *arg) {
   ASSERT_EQ(j.rc, -ETIMEDOUT);
   message_has("total timeout");
   still_works(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 

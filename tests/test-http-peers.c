@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "test-http-util.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -710,4 +712,39 @@ TEST_IMPL(http_peers_nginx_h2) {
   ASSERT_STR_EQ(out, "1.1");
   http_peer_stop(&p);
   return 0;
+}
+
+/* ---- client-side shorthands ---------------------------------------------- */
+
+void http_session_done(weft_http_session *s) {
+  ASSERT_OK(weft_http_session_close(s));
+  weft_http_session_free(s);
+}
+
+weft_http_response *http_send_ok(weft_http_session *s, const char *method, const char *url,
+                                 const weft_http_request_opts *o) {
+  weft_http_response *r = NULL;
+  int rc = weft_http_request(s, method, url, o, &r);
+
+  if (rc != 0)
+    fprintf(stderr, "%s %s: %s\n", method, url, weft_http_last_error());
+  ASSERT_OK(rc);
+  return r;
+}
+
+json_t *http_call_json(weft_http_session *s, const char *method, const char *url,
+                       const weft_http_request_opts *o) {
+  weft_http_response *r = http_send_ok(s, method, url, o);
+  json_t *j = NULL;
+
+  ASSERT_EQ(weft_http_response_status(r), 200);
+  ASSERT_OK(weft_http_response_json(r, NULL, &j));
+  weft_http_response_free(r);
+  return j;
+}
+
+const char *http_json_field(const json_t *j, const char *obj, const char *key) {
+  if (obj)
+    j = json_object_get(j, obj);
+  return json_string_value(json_object_get(j, key));
 }

@@ -32,43 +32,8 @@ static weft_http_session *session_open(int no_decompress) {
   return s;
 }
 
-static void session_done(weft_http_session *s) {
-  ASSERT_OK(weft_http_session_close(s));
-  weft_http_session_free(s);
-}
-
-static weft_http_response *send_ok(weft_http_session *s, const char *method, const char *url,
-                                   const weft_http_request_opts *o) {
-  weft_http_response *r = NULL;
-  int rc = weft_http_request(s, method, url, o, &r);
-
-  if (rc != 0)
-    fprintf(stderr, "%s %s: %s\n", method, url, weft_http_last_error());
-  ASSERT_OK(rc);
-  return r;
-}
-
-/* The JSON body of a 200 answer to method url. */
-static json_t *call(weft_http_session *s, const char *method, const char *url,
-                    const weft_http_request_opts *o) {
-  weft_http_response *r = send_ok(s, method, url, o);
-  json_t *j = NULL;
-
-  ASSERT_EQ(weft_http_response_status(r), 200);
-  ASSERT_OK(weft_http_response_json(r, NULL, &j));
-  weft_http_response_free(r);
-  return j;
-}
-
-/* j[obj][key] as a string, or NULL (obj NULL: j[key]). */
-static const char *field(const json_t *j, const char *obj, const char *key) {
-  if (obj)
-    j = json_object_get(j, obj);
-  return json_string_value(json_object_get(j, key));
-}
-
 static const char *header_seen(const json_t *j, const char *name) {
-  return field(j, "headers", name);
+  return http_json_field(j, "headers", name);
 }
 
 static void fails_with(weft_http_session *s, const char *method, const char *url,
@@ -94,7 +59,7 @@ static void sha256_hex(const void *data, size_t len, char hex[65]) {
 
 /* /upload-sha256 saw exactly bytes with this digest. */
 static void upload_is(json_t *j, const char *hex, size_t bytes) {
-  ASSERT_STR_EQ(field(j, NULL, "sha256"), hex);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "sha256"), hex);
   ASSERT_EQ(json_integer_value(json_object_get(j, "bytes")), (json_int_t)bytes);
   json_decref(j);
 }
@@ -125,15 +90,15 @@ static void *methods_main(void *arg) {
   (void)arg;
   snprintf(want, sizeof want, "%s/anything/m", peer.url);
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-    j = call(s, methods[i], "/anything/m", NULL);
-    ASSERT_STR_EQ(field(j, NULL, "method"), methods[i]);
-    ASSERT_STR_EQ(field(j, NULL, "url"), want);
+    j = http_call_json(s, methods[i], "/anything/m", NULL);
+    ASSERT_STR_EQ(http_json_field(j, NULL, "method"), methods[i]);
+    ASSERT_STR_EQ(http_json_field(j, NULL, "url"), want);
     json_decref(j);
   }
   /* the wrappers send their own method */
   ASSERT_OK(weft_http_patch(s, "/anything", NULL, &r));
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
-  ASSERT_STR_EQ(field(j, NULL, "method"), "PATCH");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "method"), "PATCH");
   json_decref(j);
   weft_http_response_free(r);
   /* HEAD: the headers of a GET, no body */
@@ -144,7 +109,7 @@ static void *methods_main(void *arg) {
   ASSERT_OK(weft_http_response_read(r, 0, &body, &len));
   ASSERT_EQ(len, 0u);
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -243,10 +208,10 @@ static void *inject_main(void *arg) {
   nothing_connected(fd);
   close(fd);
   /* the session still works */
-  j = call(s, "GET", "/anything", NULL);
-  ASSERT_STR_EQ(field(j, NULL, "method"), "GET");
+  j = http_call_json(s, "GET", "/anything", NULL);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "method"), "GET");
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -279,14 +244,14 @@ static void params_seen(const json_t *j) {
   ASSERT_EQ(json_array_size(a), 2u);
   ASSERT_STR_EQ(json_string_value(json_array_get(a, 0)), "1");
   ASSERT_STR_EQ(json_string_value(json_array_get(a, 1)), "2");
-  ASSERT_STR_EQ(field(j, "args", "sp ace"), "x y");
-  ASSERT_STR_EQ(field(j, "args", "plus"), "1+1");
-  ASSERT_STR_EQ(field(j, "args", "amp"), "a&b");
-  ASSERT_STR_EQ(field(j, "args", "eq"), "k=v");
-  ASSERT_STR_EQ(field(j, "args", "utf"), "\xc3\xa9\xe2\x82\xac");
-  ASSERT_STR_EQ(field(j, "args", "safe"), "/:?@");
-  ASSERT_STR_EQ(field(j, "args", "sub"), "!$'()*,");
-  ASSERT_STR_EQ(field(j, "args", "empty"), "");
+  ASSERT_STR_EQ(http_json_field(j, "args", "sp ace"), "x y");
+  ASSERT_STR_EQ(http_json_field(j, "args", "plus"), "1+1");
+  ASSERT_STR_EQ(http_json_field(j, "args", "amp"), "a&b");
+  ASSERT_STR_EQ(http_json_field(j, "args", "eq"), "k=v");
+  ASSERT_STR_EQ(http_json_field(j, "args", "utf"), "\xc3\xa9\xe2\x82\xac");
+  ASSERT_STR_EQ(http_json_field(j, "args", "safe"), "/:?@");
+  ASSERT_STR_EQ(http_json_field(j, "args", "sub"), "!$'()*,");
+  ASSERT_STR_EQ(http_json_field(j, "args", "empty"), "");
 }
 
 static void *params_main(void *arg) {
@@ -297,7 +262,7 @@ static void *params_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  r = send_ok(s, "GET", "/anything", &o);
+  r = http_send_ok(s, "GET", "/anything", &o);
   snprintf(want, sizeof want, "%s/anything?%s", peer.url, PARAMS_QUERY);
   ASSERT_STR_EQ(weft_http_response_url(r), want);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
@@ -307,38 +272,38 @@ static void *params_main(void *arg) {
   /* appended to the URL's own query, before its fragment */
   o.params = params + 3;
   o.n_params = 1;
-  r = send_ok(s, "GET", "/anything?x=0#frag", &o);
+  r = http_send_ok(s, "GET", "/anything?x=0#frag", &o);
   snprintf(want, sizeof want, "%s/anything?x=0&plus=1%%2B1", peer.url);
   ASSERT_STR_EQ(weft_http_response_url(r), want); /* resp.url drops the fragment */
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
   weft_http_response_free(r);
-  ASSERT_STR_EQ(field(j, NULL, "url"), want);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "url"), want);
   json_decref(j);
   /* a raw string goes as is: '+' is a space to the server */
   o = (weft_http_request_opts){.params_raw = "key=value+1&k2=%41"};
-  r = send_ok(s, "GET", "/anything", &o);
+  r = http_send_ok(s, "GET", "/anything", &o);
   snprintf(want, sizeof want, "%s/anything?key=value+1&k2=%%41", peer.url);
   ASSERT_STR_EQ(weft_http_response_url(r), want);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
   weft_http_response_free(r);
-  ASSERT_STR_EQ(field(j, "args", "key"), "value 1");
-  ASSERT_STR_EQ(field(j, "args", "k2"), "A");
+  ASSERT_STR_EQ(http_json_field(j, "args", "key"), "value 1");
+  ASSERT_STR_EQ(http_json_field(j, "args", "k2"), "A");
   json_decref(j);
   /* non-ASCII and spaces in the URL itself are percent-encoded */
-  r = send_ok(s, "GET", "/anything/\xc3\xa9?q=\xc3\xbc x", NULL);
+  r = http_send_ok(s, "GET", "/anything/\xc3\xa9?q=\xc3\xbc x", NULL);
   snprintf(want, sizeof want, "%s/anything/%%C3%%A9?q=%%C3%%BC%%20x", peer.url);
   ASSERT_STR_EQ(weft_http_response_url(r), want);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
   weft_http_response_free(r);
-  ASSERT_STR_EQ(field(j, "args", "q"), "\xc3\xbc x");
+  ASSERT_STR_EQ(http_json_field(j, "args", "q"), "\xc3\xbc x");
   json_decref(j);
   /* pairs then the raw string */
   o = (weft_http_request_opts){.params = params, .n_params = 1, .params_raw = "b=2"};
-  j = call(s, "GET", "/anything", &o);
-  ASSERT_STR_EQ(field(j, "args", "a"), "1");
-  ASSERT_STR_EQ(field(j, "args", "b"), "2");
+  j = http_call_json(s, "GET", "/anything", &o);
+  ASSERT_STR_EQ(http_json_field(j, "args", "a"), "1");
+  ASSERT_STR_EQ(http_json_field(j, "args", "b"), "2");
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -355,14 +320,14 @@ static void *headers_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "GET", "/headers", &o);
+  j = http_call_json(s, "GET", "/headers", &o);
   /* httpbin joins repeated headers with ',' */
   ASSERT_STR_EQ(header_seen(j, "X-Rep"), "one,two");
   ASSERT_STR_EQ(header_seen(j, "X-Empty"), "");
   ASSERT_STR_EQ(header_seen(j, "X-Spaced"), "v");
   ASSERT_NOT_NULL(header_seen(j, "User-Agent"));
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -378,17 +343,18 @@ static void bytes_bodies(weft_http_session *s) {
   char hex[65];
   json_t *j;
 
-  j = call(s, "POST", "/anything", &o);
-  ASSERT_STR_EQ(field(j, NULL, "data"), "data:application/octet-stream;base64,YQBi//4ADQoA");
+  j = http_call_json(s, "POST", "/anything", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"),
+                "data:application/octet-stream;base64,YQBi//4ADQoA");
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/octet-stream");
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "9");
   json_decref(j);
   sha256_hex(bin, sizeof bin, hex);
-  upload_is(call(s, "PUT", "/upload-sha256", &o), hex, sizeof bin);
+  upload_is(http_call_json(s, "PUT", "/upload-sha256", &o), hex, sizeof bin);
   /* zero bytes */
   o = (weft_http_request_opts){.data = "", .data_len = 0};
-  j = call(s, "PUT", "/anything", &o);
-  ASSERT_STR_EQ(field(j, NULL, "data"), "");
+  j = http_call_json(s, "PUT", "/anything", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "");
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "0");
   json_decref(j);
 }
@@ -397,19 +363,19 @@ static void string_bodies(weft_http_session *s) {
   weft_http_request_opts o = {.data = "h\xc3\xa9llo w\xc3\xb6rld", .data_len = (size_t)-1};
   json_t *j;
 
-  j = call(s, "PATCH", "/anything", &o);
-  ASSERT_STR_EQ(field(j, NULL, "method"), "PATCH");
-  ASSERT_STR_EQ(field(j, NULL, "data"), "h\xc3\xa9llo w\xc3\xb6rld");
+  j = http_call_json(s, "PATCH", "/anything", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "method"), "PATCH");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "h\xc3\xa9llo w\xc3\xb6rld");
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "13");
   json_decref(j);
   /* content_type overrides the default; a body with GET is sent too */
   o.content_type = "text/plain; charset=utf-8";
-  j = call(s, "GET", "/anything", &o);
+  j = http_call_json(s, "GET", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "text/plain; charset=utf-8");
-  ASSERT_STR_EQ(field(j, NULL, "data"), "h\xc3\xa9llo w\xc3\xb6rld");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "h\xc3\xa9llo w\xc3\xb6rld");
   json_decref(j);
   /* POST without a body says Content-Length: 0 */
-  j = call(s, "POST", "/anything", NULL);
+  j = http_call_json(s, "POST", "/anything", NULL);
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "0");
   json_decref(j);
 }
@@ -420,7 +386,7 @@ static void *bytes_main(void *arg) {
   (void)arg;
   bytes_bodies(s);
   string_bodies(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -440,19 +406,20 @@ static void *form_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "POST", "/post", &o);
+  j = http_call_json(s, "POST", "/post", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/x-www-form-urlencoded");
   ASSERT_EQ(json_array_size(json_object_get(json_object_get(j, "form"), "a")), 2u);
-  ASSERT_STR_EQ(field(j, "form", "b"), "x&y=z");
-  ASSERT_STR_EQ(field(j, "form", "c"), "\xc3\xa9+~");
-  ASSERT_STR_EQ(field(j, "form", "d e"), "/?%");
-  ASSERT_STR_EQ(field(j, "form", "f"), "");
+  ASSERT_STR_EQ(http_json_field(j, "form", "b"), "x&y=z");
+  ASSERT_STR_EQ(http_json_field(j, "form", "c"), "\xc3\xa9+~");
+  ASSERT_STR_EQ(http_json_field(j, "form", "d e"), "/?%");
+  ASSERT_STR_EQ(http_json_field(j, "form", "f"), "");
   json_decref(j);
   /* the bytes as aiohttp's urlencode (quote_plus) writes them */
-  j = call(s, "POST", "/expect", &o);
-  ASSERT_STR_EQ(field(j, NULL, "data"), "a=1+2&b=x%26y%3Dz&c=%C3%A9%2B~&a=3&d+e=%2F%3F%25&f=");
+  j = http_call_json(s, "POST", "/expect", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"),
+                "a=1+2&b=x%26y%3Dz&c=%C3%A9%2B~&a=3&d+e=%2F%3F%25&f=");
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -467,12 +434,12 @@ static void *json_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "POST", "/anything", &o);
+  j = http_call_json(s, "POST", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/json");
   ASSERT(json_equal(json_object_get(j, "json"), want));
   json_decref(j);
   o = (weft_http_request_opts){.json_value = want};
-  j = call(s, "PUT", "/anything", &o);
+  j = http_call_json(s, "PUT", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/json");
   ASSERT(json_equal(json_object_get(j, "json"), want));
   json_decref(j);
@@ -481,7 +448,7 @@ static void *json_main(void *arg) {
   o.data_len = 1;
   fails_with(s, "POST", "/anything", &o, -EINVAL);
   json_decref(want);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -493,21 +460,21 @@ TEST_IMPL(http_request_body_json) {
 
 static void multipart_echo(weft_http_session *s, const weft_http_part *parts, size_t n) {
   weft_http_request_opts o = {.multipart = parts, .n_multipart = n};
-  json_t *j = call(s, "POST", "/post", &o);
+  json_t *j = http_call_json(s, "POST", "/post", &o);
 
   ASSERT(strncmp(header_seen(j, "Content-Type"), "multipart/form-data; boundary=", 30) == 0);
-  ASSERT_STR_EQ(field(j, "form", "field"), "value \xc3\xa9");
-  ASSERT_STR_EQ(field(j, "form", "second"), "2");
-  ASSERT_STR_EQ(field(j, "files", "upload"), "col1,col2\n1,2\n");
-  ASSERT_STR_EQ(field(j, "files", "named"), "from memory");
+  ASSERT_STR_EQ(http_json_field(j, "form", "field"), "value \xc3\xa9");
+  ASSERT_STR_EQ(http_json_field(j, "form", "second"), "2");
+  ASSERT_STR_EQ(http_json_field(j, "files", "upload"), "col1,col2\n1,2\n");
+  ASSERT_STR_EQ(http_json_field(j, "files", "named"), "from memory");
   json_decref(j);
 }
 
 /* The raw body names each part's filename and type. */
 static void multipart_raw(weft_http_session *s, const weft_http_part *parts, size_t n) {
   weft_http_request_opts o = {.multipart = parts, .n_multipart = n};
-  json_t *j = call(s, "POST", "/expect", &o);
-  const char *data = field(j, NULL, "data");
+  json_t *j = http_call_json(s, "POST", "/expect", &o);
+  const char *data = http_json_field(j, NULL, "data");
 
   ASSERT_NOT_NULL(strstr(data, "name=\"upload\"; filename=\"report.csv\"\r\n"
                                "Content-Type: text/csv\r\n\r\ncol1,col2\n1,2\n"));
@@ -540,7 +507,7 @@ static void *multipart_main(void *arg) {
   /* a file that is not there fails before anything is sent */
   unlink(path);
   fails_with(s, "POST", "/post", &o, -ENOENT);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -607,13 +574,13 @@ static void *stream_main(void *arg) {
 
   (void)arg;
   ASSERT_EQ(EVP_DigestInit_ex(src.md, EVP_sha256(), NULL), 1);
-  j = call(s, "POST", "/upload-sha256", &o);
+  j = http_call_json(s, "POST", "/upload-sha256", &o);
   source_digest(&src, hex);
   ASSERT_EQ(src.sent, total);
   upload_is(j, hex, total);
   /* unknown size: sent chunked */
   src = (source){.left = 1000, .x = 1};
-  j = call(s, "PUT", "/anything", &o);
+  j = http_call_json(s, "PUT", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Transfer-Encoding"), "chunked");
   ASSERT_NULL(header_seen(j, "Content-Length"));
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/octet-stream");
@@ -621,11 +588,11 @@ static void *stream_main(void *arg) {
   /* a known size: Content-Length */
   src = (source){.left = 70000, .x = 1};
   o.source_len = 70000;
-  j = call(s, "POST", "/anything", &o);
+  j = http_call_json(s, "POST", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "70000");
   ASSERT_NULL(header_seen(j, "Transfer-Encoding"));
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -644,10 +611,10 @@ static void *source_error_main(void *arg) {
   ASSERT_GE(src.sent, 100000u);
   ASSERT_LT(src.sent, 1u << 20);
   /* the session goes on */
-  j = call(s, "GET", "/get?after=1", NULL);
-  ASSERT_STR_EQ(field(j, "args", "after"), "1");
+  j = http_call_json(s, "GET", "/get?after=1", NULL);
+  ASSERT_STR_EQ(http_json_field(j, "args", "after"), "1");
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -671,15 +638,15 @@ static void *data_file_main(void *arg) {
   temp_file(path, buf, size);
   sha256_hex(buf, size, hex);
   o.data_file = path;
-  upload_is(call(s, "POST", "/upload-sha256", &o), hex, size);
-  j = call(s, "PUT", "/anything", &o);
+  upload_is(http_call_json(s, "POST", "/upload-sha256", &o), hex, size);
+  j = http_call_json(s, "PUT", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "300001");
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "application/octet-stream");
   json_decref(j);
   unlink(path);
   fails_with(s, "POST", "/anything", &o, -ENOENT);
   free(buf);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -702,13 +669,13 @@ static void *precompressed_main(void *arg) {
 
   (void)arg;
   /* the server inflates what it got: the bytes went as given */
-  j = call(s, "POST", "/anything", &o);
+  j = http_call_json(s, "POST", "/anything", &o);
   ASSERT_STR_EQ(header_seen(j, "Content-Encoding"), "gzip");
   ASSERT_STR_EQ(header_seen(j, "Content-Length"), "56");
   ASSERT_STR_EQ(header_seen(j, "Content-Type"), "text/plain");
-  ASSERT_STR_EQ(field(j, NULL, "data"), "weft sends this gzip body untouched\n");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "weft sends this gzip body untouched\n");
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -724,27 +691,27 @@ static void *expect_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "POST", "/expect", &o);
-  ASSERT_STR_EQ(field(j, NULL, "expect"), "100-continue");
+  j = http_call_json(s, "POST", "/expect", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "expect"), "100-continue");
   ASSERT_EQ(json_integer_value(json_object_get(j, "bytes")), 10);
-  ASSERT_STR_EQ(field(j, NULL, "data"), "0123456789");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "0123456789");
   json_decref(j);
   /* a large body without it: curl's own Expect is not sent */
   memset(buf, 'e', big);
   o = (weft_http_request_opts){.data = buf, .data_len = big};
-  j = call(s, "PUT", "/expect", &o);
+  j = http_call_json(s, "PUT", "/expect", &o);
   ASSERT(json_is_null(json_object_get(j, "expect")));
   ASSERT_EQ(json_integer_value(json_object_get(j, "bytes")), (json_int_t)big);
   json_decref(j);
   /* with a streamed body of unknown size */
   source src = {.left = 3000, .x = 3};
   o = (weft_http_request_opts){.source = source_fill, .source_arg = &src, .expect_continue = 1};
-  j = call(s, "POST", "/expect", &o);
-  ASSERT_STR_EQ(field(j, NULL, "expect"), "100-continue");
+  j = http_call_json(s, "POST", "/expect", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "expect"), "100-continue");
   ASSERT_EQ(json_integer_value(json_object_get(j, "bytes")), 3000);
   json_decref(j);
   free(buf);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -755,7 +722,7 @@ TEST_IMPL(http_request_expect_continue) {
 /* ---- decompression ------------------------------------------------------------------- */
 
 static void decoded(weft_http_session *s, const char *route, const char *key) {
-  weft_http_response *r = send_ok(s, "GET", route, NULL);
+  weft_http_response *r = http_send_ok(s, "GET", route, NULL);
   const char *ae;
   json_t *j;
 
@@ -771,7 +738,7 @@ static void decoded(weft_http_session *s, const char *route, const char *key) {
 }
 
 static void brotli_decoded(weft_http_session *s) {
-  weft_http_response *r = send_ok(s, "GET", "/brotli", NULL);
+  weft_http_response *r = http_send_ok(s, "GET", "/brotli", NULL);
   json_t *j;
 
   /* python3-brotli is a test dependency (scripts/bootstrap-deps) */
@@ -789,7 +756,7 @@ static void *decompress_main(void *arg) {
   decoded(s, "/gzip", "gzipped");
   decoded(s, "/deflate", "deflated");
   brotli_decoded(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -805,17 +772,17 @@ static void *no_decompress_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  r = send_ok(s, "GET", "/gzip", NULL);
+  r = http_send_ok(s, "GET", "/gzip", NULL);
   ASSERT_STR_EQ(weft_http_response_header(r, "Content-Encoding"), "gzip");
   ASSERT_OK(weft_http_response_read(r, 0, (const void **)&body, &len));
   ASSERT_GT(len, 2u);
   ASSERT_EQ(body[0], 0x1f);
   ASSERT_EQ(body[1], 0x8b);
   weft_http_response_free(r);
-  j = call(s, "GET", "/headers", NULL);
+  j = http_call_json(s, "GET", "/headers", NULL);
   ASSERT_NULL(header_seen(j, "Accept-Encoding"));
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -843,9 +810,9 @@ static void *bad_gzip_main(void *arg) {
   }
   ASSERT_EQ(rc, WEFT_HTTP_EDECOMPRESS);
   ASSERT(weft_http_last_error()[0] != '\0');
-  j = call(s, "GET", "/get", NULL);
+  j = http_call_json(s, "GET", "/get", NULL);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -884,7 +851,7 @@ static void *bad_urls_main(void *arg) {
     ASSERT_NULL(r);
   }
   free(huge);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -906,7 +873,7 @@ static void redirect_file(weft_http_session *s) {
   temp_file(path, text, sizeof text - 1);
   sha256_hex(text, sizeof text - 1, hex);
   o.data_file = path;
-  r = send_ok(s, "POST", "/redirect-to", &o);
+  r = http_send_ok(s, "POST", "/redirect-to", &o);
   ASSERT_EQ(weft_http_response_history_count(r), 1u);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
   weft_http_response_free(r);
@@ -921,14 +888,14 @@ static void redirect_bodies(weft_http_session *s) {
   weft_http_request_opts o = {.params = to308, .n_params = 2, .multipart = &part, .n_multipart = 1};
   json_t *j;
 
-  j = call(s, "POST", "/redirect-to", &o);
-  ASSERT_STR_EQ(field(j, "form", "p"), "multi");
+  j = http_call_json(s, "POST", "/redirect-to", &o);
+  ASSERT_STR_EQ(http_json_field(j, "form", "p"), "multi");
   json_decref(j);
   /* 303: the next hop is a GET without the body */
   o = (weft_http_request_opts){.params = to303, .n_params = 2, .data = "gone", .data_len = 4};
-  j = call(s, "POST", "/redirect-to", &o);
-  ASSERT_STR_EQ(field(j, NULL, "method"), "GET");
-  ASSERT_STR_EQ(field(j, NULL, "data"), "");
+  j = http_call_json(s, "POST", "/redirect-to", &o);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "method"), "GET");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), "");
   ASSERT_NULL(header_seen(j, "Content-Type"));
   json_decref(j);
 }
@@ -942,7 +909,7 @@ static void redirect_source(weft_http_session *s) {
   json_t *j;
 
   fails_with(s, "POST", "/redirect-to", &o, -ESPIPE);
-  j = call(s, "GET", "/get", NULL);
+  j = http_call_json(s, "GET", "/get", NULL);
   json_decref(j);
 }
 
@@ -953,7 +920,7 @@ static void *redirect_main(void *arg) {
   redirect_file(s);
   redirect_bodies(s);
   redirect_source(s);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -979,11 +946,11 @@ static void *sized_source_main(void *arg) {
    * divide it */
   src = (source){.left = 200000, .x = 5, .md = EVP_MD_CTX_new()};
   ASSERT_EQ(EVP_DigestInit_ex(src.md, EVP_sha256(), NULL), 1);
-  j = call(s, "POST", "/upload-sha256", &o);
+  j = http_call_json(s, "POST", "/upload-sha256", &o);
   source_digest(&src, hex);
   ASSERT_EQ(src.sent, 5000u);
   upload_is(j, hex, 5000);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 

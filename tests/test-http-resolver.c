@@ -156,11 +156,6 @@ static weft_http_session *session_with(weft_resolver *res, const char *const *re
   return s;
 }
 
-static void session_done(weft_http_session *s) {
-  ASSERT_OK(weft_http_session_close(s));
-  weft_http_session_free(s);
-}
-
 static weft_http_response *get_ok(weft_http_session *s, const char *url) {
   weft_http_response *r = NULL;
   int rc = weft_http_get(s, url, NULL, &r);
@@ -206,7 +201,7 @@ static void *get_main(void *arg) {
   j = get_json(s, url);
   ASSERT_STR_EQ(host_seen(j), host);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }
@@ -238,7 +233,7 @@ static void *nxdomain_main(void *arg) {
   snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
   j = get_json(s, url);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }
@@ -272,7 +267,7 @@ static void *redirect_main(void *arg) {
   ASSERT_STR_EQ(host_seen(j), want);
   json_decref(j);
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }
@@ -303,7 +298,7 @@ static void *static_wins_main(void *arg) {
   snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
   j = get_json(s, url);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }
@@ -329,7 +324,7 @@ static void *zstd_main(void *arg) {
   ASSERT_STR_EQ(json_string_value(json_object_get(j, "method")), "GET");
   json_decref(j);
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }
@@ -356,7 +351,7 @@ static void *zstd_raw_main(void *arg) {
   ASSERT_GT(len, sizeof magic);
   ASSERT_OK(memcmp(data, magic, sizeof magic));
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   weft_resolver_free(res);
   return NULL;
 }

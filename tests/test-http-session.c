@@ -56,46 +56,11 @@ static weft_http_session *session_open(const weft_http_session_opts *o) {
   return s;
 }
 
-static void session_done(weft_http_session *s) {
-  ASSERT_OK(weft_http_session_close(s));
-  weft_http_session_free(s);
-}
-
-static weft_http_response *send_ok(weft_http_session *s, const char *method, const char *url,
-                                   const weft_http_request_opts *o) {
-  weft_http_response *r = NULL;
-  int rc = weft_http_request(s, method, url, o, &r);
-
-  if (rc != 0)
-    fprintf(stderr, "%s %s: %s\n", method, url, weft_http_last_error());
-  ASSERT_OK(rc);
-  return r;
-}
-
-/* The JSON body of a 200 answer to method url. */
-static json_t *call(weft_http_session *s, const char *method, const char *url,
-                    const weft_http_request_opts *o) {
-  weft_http_response *r = send_ok(s, method, url, o);
-  json_t *j = NULL;
-
-  ASSERT_EQ(weft_http_response_status(r), 200);
-  ASSERT_OK(weft_http_response_json(r, NULL, &j));
-  weft_http_response_free(r);
-  return j;
-}
-
-/* j[obj][key] as a string, or NULL (obj NULL: j[key]). */
-static const char *field(const json_t *j, const char *obj, const char *key) {
-  if (obj)
-    j = json_object_get(j, obj);
-  return json_string_value(json_object_get(j, key));
-}
-
 /* The header httpbin saw on GET /headers (NULL: not sent). */
 static char *header_sent(weft_http_session *s, const char *url, const weft_http_request_opts *o,
                          const char *name) {
-  json_t *j = call(s, "GET", url, o);
-  const char *v = field(j, "headers", name);
+  json_t *j = http_call_json(s, "GET", url, o);
+  const char *v = http_json_field(j, "headers", name);
   char *copy = v ? strdup(v) : NULL;
 
   json_decref(j);
@@ -127,7 +92,7 @@ static void fails_with(weft_http_session *s, const char *method, const char *url
 
 /* The serial of the connection GET /conn-id went over. */
 static int conn_id(weft_http_session *s) {
-  weft_http_response *r = send_ok(s, "GET", "/conn-id", NULL);
+  weft_http_response *r = http_send_ok(s, "GET", "/conn-id", NULL);
   const char *text;
   int id;
 
@@ -156,8 +121,8 @@ static void *keep_alive_main(void *arg) {
     for (int k = 0; k < i; k++)
       ASSERT_NE(ids[i], ids[k]);
   }
-  session_done(fc);
-  session_done(s);
+  http_session_done(fc);
+  http_session_done(s);
   return NULL;
 }
 
@@ -183,7 +148,7 @@ static void *unread_body_main(void *arg) {
   int a = conn_id(s), b, c;
 
   (void)arg;
-  r = send_ok(s, "GET", "/stream/50", NULL);
+  r = http_send_ok(s, "GET", "/stream/50", NULL);
   ASSERT_OK(weft_http_response_read_line(r, 0, &line, &len));
   ASSERT(len > 0 && line[len - 1] == '\n');
   weft_http_response_release(r);
@@ -192,25 +157,25 @@ static void *unread_body_main(void *arg) {
   b = conn_id(s);
   ASSERT_GE(b, a);
   /* one still arriving is closed, released part-read or freed unread */
-  r = send_ok(s, "GET", "/bytes/300000", NULL);
+  r = http_send_ok(s, "GET", "/bytes/300000", NULL);
   ASSERT_OK(weft_http_response_read_some(r, buf, sizeof buf, &len));
   ASSERT_GT(len, 0u);
   weft_http_response_release(r);
   weft_http_response_free(r);
   c = conn_id(s);
   ASSERT_NE(c, b);
-  r = send_ok(s, "GET", "/bytes/300000", NULL);
+  r = http_send_ok(s, "GET", "/bytes/300000", NULL);
   weft_http_response_free(r);
   b = c;
   c = conn_id(s);
   ASSERT_NE(c, b);
   /* read to the end: the connection is kept */
-  r = send_ok(s, "GET", "/bytes/300000", NULL);
+  r = http_send_ok(s, "GET", "/bytes/300000", NULL);
   ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
   ASSERT_EQ(len, 300000u);
   weft_http_response_free(r);
   ASSERT_EQ(conn_id(s), c);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -246,7 +211,7 @@ static void *fetch_task(void *arg) {
   if (rc != 0)
     fprintf(stderr, "GET %s: %s\n", f->url, weft_http_last_error());
   if (rc == 0 && weft_http_response_status(r) == 200 && weft_http_response_json(r, NULL, &j) == 0)
-    f->ok = field(j, "args", "i") && strcmp(field(j, "args", "i"), num) == 0;
+    f->ok = http_json_field(j, "args", "i") && strcmp(http_json_field(j, "args", "i"), num) == 0;
   if (j)
     f->conn = (int)json_integer_value(json_object_get(j, "conn"));
   json_decref(j);
@@ -260,7 +225,7 @@ static void *fetch_task(void *arg) {
 /* The server's high-water marks since the last call: requests held in
  * /concurrency/hold at once and connections open meanwhile. */
 static void load_seen(weft_http_session *s, int *max_in_flight, int *max_connections) {
-  json_t *j = call(s, "GET", url_of("/concurrency?reset=1"), NULL);
+  json_t *j = http_call_json(s, "GET", url_of("/concurrency?reset=1"), NULL);
 
   *max_in_flight = (int)json_integer_value(json_object_get(j, "max_in_flight"));
   *max_connections = (int)json_integer_value(json_object_get(j, "max_connections"));
@@ -291,7 +256,7 @@ static void fetch_all(const weft_http_session_opts *o, const char *url, weft_sem
   }
   free(t);
   load_seen(s, in_flight, conns);
-  session_done(s);
+  http_session_done(s);
 }
 
 static void *limit_one_main(void *arg) {
@@ -415,7 +380,7 @@ static void hop_is(const weft_http_response *r, size_t i, int status, const char
 
 static void *redirect_history_main(void *arg) {
   weft_http_session *s = session_open(NULL);
-  weft_http_response *r = send_ok(s, "GET", "/redirect/3", NULL);
+  weft_http_response *r = http_send_ok(s, "GET", "/redirect/3", NULL);
   json_t *j;
   char abs[256];
 
@@ -428,11 +393,11 @@ static void *redirect_history_main(void *arg) {
   hop_is(r, 2, 302, url_of("/relative-redirect/1"), "/get");
   ASSERT_EQ(weft_http_response_history(r, 3, NULL, NULL, NULL), -ERANGE);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
-  ASSERT_STR_EQ(field(j, NULL, "url"), url_of("/get"));
+  ASSERT_STR_EQ(http_json_field(j, NULL, "url"), url_of("/get"));
   json_decref(j);
   weft_http_response_free(r);
   /* absolute Location headers */
-  r = send_ok(s, "GET", "/absolute-redirect/2", NULL);
+  r = http_send_ok(s, "GET", "/absolute-redirect/2", NULL);
   ASSERT_EQ(weft_http_response_history_count(r), 2u);
   snprintf(abs, sizeof abs, "%s", url_of("/absolute-redirect/1"));
   hop_is(r, 0, 302, url_of("/absolute-redirect/2"), abs);
@@ -440,11 +405,11 @@ static void *redirect_history_main(void *arg) {
   ASSERT_STR_EQ(weft_http_response_url(r), url_of("/get"));
   weft_http_response_free(r);
   /* a relative Location without a leading slash */
-  r = send_ok(s, "GET", "/redirect-to?url=../anything/rel", NULL);
+  r = http_send_ok(s, "GET", "/redirect-to?url=../anything/rel", NULL);
   ASSERT_EQ(weft_http_response_history_count(r), 1u);
   ASSERT_STR_EQ(weft_http_response_url(r), url_of("/anything/rel"));
   weft_http_response_free(r);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -464,14 +429,14 @@ static void redirected(weft_http_session *s, const char *method, const char *cod
 
   ro.params = q;
   ro.n_params = 2;
-  r = send_ok(s, method, "/redirect-to", &ro);
+  r = http_send_ok(s, method, "/redirect-to", &ro);
   ASSERT_EQ(weft_http_response_status(r), 200);
   ASSERT_EQ(weft_http_response_history_count(r), 1u);
   ASSERT_OK(weft_http_response_json(r, NULL, &j));
-  ASSERT_STR_EQ(field(j, NULL, "method"), want_method);
-  ASSERT_STR_EQ(field(j, NULL, "data"), want_data);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "method"), want_method);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "data"), want_data);
   if (!*want_data)
-    ASSERT_NULL(field(j, "headers", "Content-Type"));
+    ASSERT_NULL(http_json_field(j, "headers", "Content-Type"));
   json_decref(j);
   weft_http_response_free(r);
 }
@@ -492,12 +457,12 @@ static void *redirect_methods_main(void *arg) {
   redirected(s, "PATCH", "307", &data, "PATCH", "hello");
   redirected(s, "PUT", "308", &js, "PUT", "{\"a\": 1}");
   /* the 307's JSON body keeps its type */
-  j = call(s, "POST", "/redirect-to?url=/anything&status_code=307",
-           &(weft_http_request_opts){.json = "[1]"});
-  ASSERT_STR_EQ(field(j, "headers", "Content-Type"), "application/json");
+  j = http_call_json(s, "POST", "/redirect-to?url=/anything&status_code=307",
+                     &(weft_http_request_opts){.json = "[1]"});
+  ASSERT_STR_EQ(http_json_field(j, "headers", "Content-Type"), "application/json");
   ASSERT_EQ(json_integer_value(json_array_get(json_object_get(j, "json"), 0)), 1);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -514,7 +479,7 @@ static void *redirect_limits_main(void *arg) {
 
   (void)arg;
   /* allow_redirects=False: the 302 itself */
-  r = send_ok(s, "GET", "/redirect/1", &(weft_http_request_opts){.no_redirects = 1});
+  r = http_send_ok(s, "GET", "/redirect/1", &(weft_http_request_opts){.no_redirects = 1});
   ASSERT_EQ(weft_http_response_status(r), 302);
   ASSERT_STR_EQ(weft_http_response_header(r, "Location"), "/get");
   ASSERT_STR_EQ(weft_http_response_url(r), url_of("/redirect/1"));
@@ -525,19 +490,19 @@ static void *redirect_limits_main(void *arg) {
   ASSERT(strstr(weft_http_last_error(), "too many redirects") != NULL);
   ASSERT(strstr(weft_http_last_error(), "/relative-redirect/2") != NULL);
   fails_with(s2, "GET", "/redirect/3", NULL, WEFT_HTTP_EREDIRECTS);
-  r = send_ok(s2, "GET", "/redirect/2", NULL);
+  r = http_send_ok(s2, "GET", "/redirect/2", NULL);
   ASSERT_EQ(weft_http_response_status(r), 200);
   ASSERT_EQ(weft_http_response_history_count(r), 2u);
   weft_http_response_free(r);
   /* the default is 10 */
   fails_with(s, "GET", "/redirect/11", NULL, WEFT_HTTP_EREDIRECTS);
-  r = send_ok(s, "GET", "/redirect/10", NULL);
+  r = http_send_ok(s, "GET", "/redirect/10", NULL);
   ASSERT_EQ(weft_http_response_history_count(r), 10u);
   weft_http_response_free(r);
   /* the connection survives the drained redirect bodies */
   ASSERT_EQ(conn_id(s), conn_id(s));
-  session_done(s2);
-  session_done(s);
+  http_session_done(s2);
+  http_session_done(s);
   return NULL;
 }
 
@@ -565,7 +530,7 @@ static void *redirect_edges_main(void *arg) {
 
   (void)arg;
   snprintf(url, sizeof url, "/redirect-to?url=//localhost:%d/anything/pr", peer.port);
-  r = send_ok(s, "GET", url, NULL);
+  r = http_send_ok(s, "GET", url, NULL);
   ASSERT_EQ(weft_http_response_status(r), 200);
   ASSERT_STR_EQ(weft_http_response_url(r), by_name("/anything/pr"));
   weft_http_response_free(r);
@@ -575,22 +540,22 @@ static void *redirect_edges_main(void *arg) {
              &(weft_http_request_opts){.source = once_source, .source_arg = &sent}, -ESPIPE);
   /* ... but on a 303 it is not needed */
   sent = 0;
-  r = send_ok(s, "POST", "/redirect-to?url=/anything&status_code=303",
-              &(weft_http_request_opts){.source = once_source, .source_arg = &sent});
+  r = http_send_ok(s, "POST", "/redirect-to?url=/anything&status_code=303",
+                   &(weft_http_request_opts){.source = once_source, .source_arg = &sent});
   ASSERT_EQ(weft_http_response_status(r), 200);
   weft_http_response_free(r);
-  r = send_ok(s, "HEAD", "/redirect-to?url=/anything&status_code=303", NULL);
+  r = http_send_ok(s, "HEAD", "/redirect-to?url=/anything&status_code=303", NULL);
   ASSERT_EQ(weft_http_response_status(r), 200);
   ASSERT_EQ(weft_http_response_history_count(r), 1u);
   ASSERT_STR_EQ(weft_http_response_url(r), url_of("/anything"));
   weft_http_response_free(r);
   /* a 3xx without a Location comes back as it is */
-  r = send_ok(s, "GET", "/status/304", NULL);
+  r = http_send_ok(s, "GET", "/status/304", NULL);
   ASSERT_EQ(weft_http_response_status(r), 304);
   ASSERT_EQ(weft_http_response_history_count(r), 0u);
   weft_http_response_free(r);
   ASSERT_EQ(conn_id(s), conn_id(s));
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -611,7 +576,7 @@ static void *redirect_auth_main(void *arg) {
   header_sent_is(s, "/headers", NULL, "Authorization", "Basic dXNlcjpwYXNzd2Q=");
   header_sent_is(s, "/redirect-to?url=/headers", NULL, "Authorization", "Basic dXNlcjpwYXNzd2Q=");
   header_sent_is(s, cross, NULL, "Authorization", NULL);
-  session_done(s);
+  http_session_done(s);
   s = session_open(NULL);
   header_sent_is(s, "/redirect-to?url=/headers", &bearer, "Authorization", "Bearer tok");
   header_sent_is(s, cross, &bearer, "Authorization", NULL);
@@ -619,7 +584,7 @@ static void *redirect_auth_main(void *arg) {
   snprintf(cross, sizeof cross, "/redirect-to?url=%s%%3Furl%%3D%s", by_name("/redirect-to"),
            url_of("/headers"));
   header_sent_is(s, cross, &bearer, "Authorization", NULL);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -633,7 +598,7 @@ TEST_TIMEOUT(http_session_redirect_auth, 60);
 /* The cookies httpbin's /cookies saw, as a JSON object (decref it). */
 static json_t *cookies_seen(weft_http_session *s, const char *url,
                             const weft_http_request_opts *o) {
-  json_t *j = call(s, "GET", url, o);
+  json_t *j = http_call_json(s, "GET", url, o);
   json_t *c = json_incref(json_object_get(j, "cookies"));
 
   json_decref(j);
@@ -681,7 +646,7 @@ static void *cookies_jar_main(void *arg) {
   (void)arg;
   ASSERT_NOT_NULL(jar);
   /* set through a redirect, sent to the redirect's target */
-  r = send_ok(s, "GET", "/cookies/set?a=1&b=2", NULL);
+  r = http_send_ok(s, "GET", "/cookies/set?a=1&b=2", NULL);
   ASSERT_EQ(weft_http_response_history_count(r), 1u);
   ASSERT_EQ(weft_http_response_cookie_count(r), 2u);
   ASSERT_STR_EQ(weft_http_response_cookie(r, 0)->name, "a");
@@ -709,11 +674,11 @@ static void *cookies_jar_main(void *arg) {
   ASSERT_EQ(json_object_size(seen), 0u);
   json_decref(seen);
   /* a response that sets none lists none */
-  r = send_ok(s, "GET", "/get", NULL);
+  r = http_send_ok(s, "GET", "/get", NULL);
   ASSERT_EQ(weft_http_response_cookie_count(r), 0u);
   weft_http_response_free(r);
   /* deleted by the server */
-  r = send_ok(s, "GET", "/cookies/delete?a", NULL);
+  r = http_send_ok(s, "GET", "/cookies/delete?a", NULL);
   ASSERT_EQ(weft_http_response_cookie_count(r), 1u);
   ASSERT_STR_EQ(weft_http_response_cookie(r, 0)->name, "a");
   weft_http_response_free(r);
@@ -728,7 +693,7 @@ static void *cookies_jar_main(void *arg) {
   seen = cookies_seen(s, "/cookies", NULL);
   ASSERT_EQ(json_object_size(seen), 0u);
   json_decref(seen);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -745,7 +710,7 @@ static void *cookies_ip_main(void *arg) {
   json_t *seen;
 
   (void)arg;
-  r = send_ok(strict, "GET", "/set-ip-cookie", NULL);
+  r = http_send_ok(strict, "GET", "/set-ip-cookie", NULL);
   ASSERT_EQ(weft_http_response_cookie_count(r), 1u); /* what it set, kept or not */
   ASSERT_STR_EQ(weft_http_response_cookie(r, 0)->name, "ipcookie");
   weft_http_response_free(r);
@@ -753,7 +718,7 @@ static void *cookies_ip_main(void *arg) {
   ASSERT_EQ(json_object_size(seen), 0u);
   json_decref(seen);
   ASSERT_EQ(weft_cookie_jar_count(weft_http_session_cookie_jar(strict)), 0u);
-  r = send_ok(unsafe, "GET", "/set-ip-cookie", NULL);
+  r = http_send_ok(unsafe, "GET", "/set-ip-cookie", NULL);
   weft_http_response_free(r);
   seen = cookies_seen(unsafe, "/cookies/set?z=9", NULL);
   cookie_seen_is(seen, "ipcookie", "1");
@@ -761,8 +726,8 @@ static void *cookies_ip_main(void *arg) {
   json_decref(seen);
   ASSERT_EQ(weft_cookie_jar_count(weft_http_session_cookie_jar(unsafe)), 2u);
   ASSERT_STR_EQ(jar_find(weft_http_session_cookie_jar(unsafe), "z")->domain, "127.0.0.1");
-  session_done(unsafe);
-  session_done(strict);
+  http_session_done(unsafe);
+  http_session_done(strict);
   return NULL;
 }
 
@@ -790,7 +755,7 @@ static void *cookies_sent_main(void *arg) {
   cookie_seen_is(seen, "also", "3");
   json_decref(seen);
   /* with the jar's too */
-  r = send_ok(s, "GET", "/cookies/set?jar=4", NULL);
+  r = http_send_ok(s, "GET", "/cookies/set?jar=4", NULL);
   weft_http_response_free(r);
   h = header_sent(s, "/headers", &ro, "Cookie");
   ASSERT_NOT_NULL(h);
@@ -803,7 +768,7 @@ static void *cookies_sent_main(void *arg) {
   cookie_seen_is(seen, "req", NULL);
   json_decref(seen);
   ASSERT_EQ(weft_cookie_jar_count(weft_http_session_cookie_jar(s)), 1u);
-  session_done(s);
+  http_session_done(s);
   /* initial cookies that are not name=value are refused */
   ASSERT_EQ(weft_http_session_new(
                 &s, &(weft_http_session_opts){.cookies = (const char *const[]){"novalue", NULL}}),
@@ -830,7 +795,7 @@ static void *cookies_merge_main(void *arg) {
   json_t *seen;
 
   (void)arg;
-  r = send_ok(s, "GET", "/cookies/set?a=jar", NULL);
+  r = http_send_ok(s, "GET", "/cookies/set?a=jar", NULL);
   weft_http_response_free(r);
   header_sent_is(s, "/headers", &ro, "Cookie", "a=jar; b=req; sp=\"x y\"; c=req");
   seen = cookies_seen(s, "/cookies", NULL);
@@ -838,7 +803,7 @@ static void *cookies_merge_main(void *arg) {
   cookie_seen_is(seen, "b", "init");
   cookie_seen_is(seen, "sp", "x y");
   json_decref(seen);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -861,10 +826,10 @@ static void *cookies_file_main(void *arg) {
   (void)arg;
   ASSERT(fd >= 0);
   close(fd);
-  r = send_ok(s, "GET", "/cookies/set?k=v&n=42", NULL);
+  r = http_send_ok(s, "GET", "/cookies/set?k=v&n=42", NULL);
   weft_http_response_free(r);
   ASSERT_OK(weft_cookie_jar_save(weft_http_session_cookie_jar(s), path));
-  session_done(s);
+  http_session_done(s);
   s2 = session_open(&(weft_http_session_opts){.base_url = by_name("")});
   ASSERT_OK(weft_cookie_jar_load(weft_http_session_cookie_jar(s2), path));
   ASSERT_EQ(weft_cookie_jar_count(weft_http_session_cookie_jar(s2)), 2u);
@@ -872,20 +837,20 @@ static void *cookies_file_main(void *arg) {
   cookie_seen_is(seen, "k", "v");
   cookie_seen_is(seen, "n", "42");
   json_decref(seen);
-  session_done(s2);
+  http_session_done(s2);
   unlink(path);
   /* a shared jar: what one session receives, the other sends */
   ASSERT_OK(weft_cookie_jar_new(&shared, 0));
   s2 = session_open(&(weft_http_session_opts){.base_url = by_name(""), .cookie_jar = shared});
   s3 = session_open(&(weft_http_session_opts){.base_url = by_name(""), .cookie_jar = shared});
   ASSERT(weft_http_session_cookie_jar(s2) == shared);
-  r = send_ok(s2, "GET", "/cookies/set?shared=1", NULL);
+  r = http_send_ok(s2, "GET", "/cookies/set?shared=1", NULL);
   weft_http_response_free(r);
   seen = cookies_seen(s3, "/cookies", NULL);
   cookie_seen_is(seen, "shared", "1");
   json_decref(seen);
-  session_done(s2);
-  session_done(s3);
+  http_session_done(s2);
+  http_session_done(s3);
   ASSERT_EQ(weft_cookie_jar_count(shared), 1u); /* not freed with the sessions */
   weft_cookie_jar_free(shared);
   return NULL;
@@ -899,7 +864,7 @@ TEST_TIMEOUT(http_session_cookies_file, 60);
 /* ---- auth and raise_for_status ---------------------------------------------- */
 
 static int status_of(weft_http_session *s, const char *url, const weft_http_request_opts *o) {
-  weft_http_response *r = send_ok(s, "GET", url, o);
+  weft_http_response *r = http_send_ok(s, "GET", url, o);
   int st = weft_http_response_status(r);
 
   weft_http_response_free(r);
@@ -914,9 +879,9 @@ static void *basic_auth_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "GET", "/basic-auth/user/passwd", NULL);
+  j = http_call_json(s, "GET", "/basic-auth/user/passwd", NULL);
   ASSERT(json_is_true(json_object_get(j, "authenticated")));
-  ASSERT_STR_EQ(field(j, NULL, "user"), "user");
+  ASSERT_STR_EQ(http_json_field(j, NULL, "user"), "user");
   json_decref(j);
   /* the request's auth replaces the session's */
   ASSERT_EQ(
@@ -926,7 +891,7 @@ static void *basic_auth_main(void *arg) {
       status_of(none, "/basic-auth/user/passwd", &(weft_http_request_opts){.auth = "user:passwd"}),
       200);
   /* none: 401 and the challenge */
-  r = send_ok(none, "GET", "/basic-auth/user/passwd", NULL);
+  r = http_send_ok(none, "GET", "/basic-auth/user/passwd", NULL);
   ASSERT_EQ(weft_http_response_status(r), 401);
   ASSERT_STR_EQ(weft_http_response_header(r, "WWW-Authenticate"), "Basic realm=\"Fake Realm\"");
   weft_http_response_free(r);
@@ -947,8 +912,8 @@ static void *basic_auth_main(void *arg) {
   fails_with(s, "GET", "/get",
              &(weft_http_request_opts){.headers = (const char *const[]){"Authorization: x", NULL}},
              -EINVAL);
-  session_done(none);
-  session_done(s);
+  http_session_done(none);
+  http_session_done(s);
   return NULL;
 }
 
@@ -969,7 +934,7 @@ static void *raise_main(void *arg) {
   ASSERT_STR_EQ(weft_http_last_error(), want);
   ASSERT_EQ(status_of(s, "/status/200", NULL), 200);
   /* off for one request, then asked of the response */
-  r = send_ok(s, "GET", "/status/404", &(weft_http_request_opts){.raise_for_status = -1});
+  r = http_send_ok(s, "GET", "/status/404", &(weft_http_request_opts){.raise_for_status = -1});
   ASSERT_EQ(weft_http_response_status(r), 404);
   ASSERT_EQ(weft_http_response_raise_for_status(r), WEFT_HTTP_ESTATUS);
   ASSERT_STR_EQ(weft_http_last_error(), want);
@@ -987,8 +952,8 @@ static void *raise_main(void *arg) {
   ASSERT_STR_EQ(weft_http_last_error(), want);
   /* the connection is still good */
   ASSERT_EQ(conn_id(s), conn_id(s));
-  session_done(lax);
-  session_done(s);
+  http_session_done(lax);
+  http_session_done(s);
   return NULL;
 }
 
@@ -1000,9 +965,9 @@ TEST_TIMEOUT(http_session_raise_for_status, 60);
 /* ---- base URL, headers, User-Agent, resolve -------------------------------- */
 
 static void url_seen_is(weft_http_session *s, const char *url, const char *want) {
-  json_t *j = call(s, "GET", url, NULL);
+  json_t *j = http_call_json(s, "GET", url, NULL);
 
-  ASSERT_STR_EQ(field(j, NULL, "url"), want);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "url"), want);
   json_decref(j);
 }
 
@@ -1019,7 +984,7 @@ static void *base_url_main(void *arg) {
   url_seen_is(s, "?only=query", url_of("/anything/dir/?only=query"));
   url_seen_is(s, by_name("/anything/abs"), by_name("/anything/abs"));
   url_seen_is(s, NULL, url_of("/anything/dir/"));
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 
@@ -1037,25 +1002,25 @@ static void *headers_main(void *arg) {
   json_t *j;
 
   (void)arg;
-  j = call(s, "GET", "/headers", &ro);
-  ASSERT_STR_EQ(field(j, "headers", "X-Default"), "d");
-  ASSERT_STR_EQ(field(j, "headers", "X-Both"), "request");
-  ASSERT_STR_EQ(field(j, "headers", "X-Req"), "r");
+  j = http_call_json(s, "GET", "/headers", &ro);
+  ASSERT_STR_EQ(http_json_field(j, "headers", "X-Default"), "d");
+  ASSERT_STR_EQ(http_json_field(j, "headers", "X-Both"), "request");
+  ASSERT_STR_EQ(http_json_field(j, "headers", "X-Req"), "r");
   json_decref(j);
   header_sent_is(s, "/headers", NULL, "X-Both", "session");
   header_sent_is(s, "/headers", NULL, "X-Req", NULL);
   /* User-Agent: the default, the option, a header */
   header_sent_is(s, "/headers", NULL, "User-Agent", "weft/" WEFT_VERSION);
-  j = call(s, "GET", "/user-agent", NULL);
-  ASSERT_STR_EQ(field(j, NULL, "user-agent"), "weft/" WEFT_VERSION);
+  j = http_call_json(s, "GET", "/user-agent", NULL);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "user-agent"), "weft/" WEFT_VERSION);
   json_decref(j);
   header_sent_is(ua, "/headers", NULL, "User-Agent", "agent/2");
   header_sent_is(
       ua, "/headers",
       &(weft_http_request_opts){.headers = (const char *const[]){"User-Agent: req/3", NULL}},
       "User-Agent", "req/3");
-  session_done(ua);
-  session_done(s);
+  http_session_done(ua);
+  http_session_done(s);
   /* a malformed default header is refused when the session is made */
   ASSERT_EQ(weft_http_session_new(
                 &s, &(weft_http_session_opts){.headers = (const char *const[]){"no colon", NULL}}),
@@ -1079,16 +1044,16 @@ static void *resolve_main(void *arg) {
   snprintf(url, sizeof url, "http://httpbin.weft.invalid:%d/get", peer.port);
   snprintf(host, sizeof host, "httpbin.weft.invalid:%d", peer.port);
   s = session_open(&(weft_http_session_opts){.resolve = resolve});
-  j = call(s, "GET", url, NULL);
-  ASSERT_STR_EQ(field(j, "headers", "Host"), host);
-  ASSERT_STR_EQ(field(j, NULL, "url"), url);
+  j = http_call_json(s, "GET", url, NULL);
+  ASSERT_STR_EQ(http_json_field(j, "headers", "Host"), host);
+  ASSERT_STR_EQ(http_json_field(j, NULL, "url"), url);
   json_decref(j);
-  session_done(s);
+  http_session_done(s);
   /* not host:port:address */
   s = session_open(
       &(weft_http_session_opts){.resolve = (const char *const[]){"httpbin.weft.invalid", NULL}});
   fails_with(s, "GET", url, NULL, -EINVAL);
-  session_done(s);
+  http_session_done(s);
   return NULL;
 }
 

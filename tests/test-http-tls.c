@@ -9,11 +9,6 @@
 
 static tls_certs certs;
 
-static void session_done(weft_http_session *s) {
-  ASSERT_OK(weft_http_session_close(s));
-  weft_http_session_free(s);
-}
-
 static weft_http_session *session_with(const weft_http_session_opts *o) {
   weft_http_session *s;
   int rc = weft_http_session_new(&s, o);
@@ -114,8 +109,8 @@ static void *client_cert_main(void *arg) {
   server(&p, "server", "");
   get_ok(without, &p, NULL, "no client certificate");
   tls_peer_stop(&p);
-  session_done(with);
-  session_done(without);
+  http_session_done(with);
+  http_session_done(without);
   return NULL;
 }
 
@@ -157,9 +152,9 @@ static void *key_password_main(void *arg) {
   get_fails(none, &p, NULL, WEFT_HTTP_ETLS, "private key file");
   get_ok(good, &p, NULL, "weft client");
   tls_peer_stop(&p);
-  session_done(good);
-  session_done(bad);
-  session_done(none);
+  http_session_done(good);
+  http_session_done(bad);
+  http_session_done(none);
   return NULL;
 }
 
@@ -192,8 +187,8 @@ static void *ca_dir_main(void *arg) {
   get_ok(empty, &p, &(weft_http_request_opts){.insecure = 1}, NULL);
   get_ok(hashed, &p, NULL, NULL);
   tls_peer_stop(&p);
-  session_done(hashed);
-  session_done(empty);
+  http_session_done(hashed);
+  http_session_done(empty);
   return NULL;
 }
 
@@ -236,8 +231,8 @@ static void *verify_main(void *arg) {
              "no alternative certificate subject name matches target host name 'localhost'");
   bad_server(s, off, "selfsigned", "SSL certificate problem: self-signed certificate");
   bad_server(s, off, "unknownca", "unable to get local issuer certificate");
-  session_done(s);
-  session_done(off);
+  http_session_done(s);
+  http_session_done(off);
   return NULL;
 }
 

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "test-tls-util.h"
+#include "weft/http.h"
 
 #define HTTPBIN_INVALID_JSON "{\n  \"a\": 1,\n  \"b\": [1, 2,, 3]\n}\n"
 
@@ -85,5 +86,17 @@ void http_peer_stop(http_peer *p);
 /* Runs a shell command (e.g. curl) and captures its stdout (NUL-terminated,
  * truncated to len-1); returns its exit status, or -1 if it did not exit. */
 int http_sh(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Client-side shorthands shared by the HTTP client tests (each asserts). */
+/* Close and free a session. */
+void http_session_done(weft_http_session *s);
+/* method url with o, which must succeed (the message on stderr if not). */
+weft_http_response *http_send_ok(weft_http_session *s, const char *method, const char *url,
+                                 const weft_http_request_opts *o);
+/* The JSON body of a 200 answer to method url (json_decref it). */
+struct json_t *http_call_json(weft_http_session *s, const char *method, const char *url,
+                              const weft_http_request_opts *o);
+/* j[obj][key] as a string, or NULL (obj NULL: j[key]). */
+const char *http_json_field(const struct json_t *j, const char *obj, const char *key);
 
 #endif
