@@ -1,7 +1,12 @@
 /*
  * Request URLs: yarl's query encoding, base URL joins, redirect targets
- * (RFC 3986 section 5.4), scheme and CR/LF checks, hosts and origins.
+ * (RFC 3986 section 5.4), scheme and CR/LF checks, hosts and origins, and
+ * the plain URLs taken as they are (checked against curl's parser).
  */
+#include <curl/curl.h>
+#include <stdlib.h>
+
+#include "http/cookie_impl.h"
 #include "http/request.h"
 #include "test.h"
 
@@ -195,5 +200,137 @@ TEST_IMPL(http_url_check_method_header) {
   ASSERT_EQ(-EINVAL, weft__http_check_header(": empty name"));
   ASSERT_EQ(-EINVAL, weft__http_check_header("Bad Name: x"));
   ASSERT_EQ(-EINVAL, weft__http_check_header(NULL));
+  return 0;
+}
+
+/* ---- plain URLs taken without curl's parser ------------------------- */
+
+/* What curl's URL API makes of url: the whole URL and its parts. */
+typedef struct curl_view {
+  char *url, *scheme, *host, *port, *path, *query;
+} curl_view;
+
+static void curl_view_of(const char *url, curl_view *v) {
+  CURLU *u = curl_url();
+
+  ASSERT_NOT_NULL(u);
+  ASSERT_EQ(CURLUE_OK, curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME));
+  ASSERT_EQ(CURLUE_OK, curl_url_get(u, CURLUPART_URL, &v->url, 0));
+  ASSERT_EQ(CURLUE_OK, curl_url_get(u, CURLUPART_SCHEME, &v->scheme, 0));
+  ASSERT_EQ(CURLUE_OK, curl_url_get(u, CURLUPART_HOST, &v->host, 0));
+  ASSERT_EQ(CURLUE_OK, curl_url_get(u, CURLUPART_PORT, &v->port, CURLU_DEFAULT_PORT));
+  ASSERT_EQ(CURLUE_OK, curl_url_get(u, CURLUPART_PATH, &v->path, 0));
+  if (curl_url_get(u, CURLUPART_QUERY, &v->query, 0) != CURLUE_OK)
+    v->query = NULL;
+  curl_url_cleanup(u);
+}
+
+static void curl_view_free(curl_view *v) {
+  curl_free(v->url);
+  curl_free(v->scheme);
+  curl_free(v->host);
+  curl_free(v->port);
+  curl_free(v->path);
+  curl_free(v->query);
+}
+
+/* A plain URL: curl gives it back unchanged, with the same parts, and
+ * the request and cookie sides take the same view of it. */
+static void expect_simple(const char *url) {
+  weft__http_url_parts p;
+  weft__cookie_url c;
+  curl_view v;
+  char *out;
+
+  ASSERT_EQ(1, weft__http_url_simple(url, &p));
+  curl_view_of(url, &v);
+  ASSERT_STR_EQ(url, v.url);
+  ASSERT_EQ(strcmp(v.scheme, "https") == 0, p.https);
+  ASSERT_EQ(strlen(v.host), p.host_len);
+  ASSERT_OK(strncmp(v.host, p.host, p.host_len));
+  ASSERT_EQ(atoi(v.port), p.port);
+  ASSERT_EQ(strlen(v.path), p.path_len);
+  ASSERT_OK(strncmp(v.path, p.path, p.path_len));
+  ASSERT((v.query == NULL) == (p.query == NULL));
+  if (v.query)
+    ASSERT_STR_EQ(v.query, p.query);
+  out = build(NULL, url, NULL, 0, NULL);
+  ASSERT_STR_EQ(v.url, out);
+  weft_free(out);
+  ASSERT_OK(weft__cookie_url_parse(url, &c));
+  ASSERT_STR_EQ(v.host, c.host);
+  ASSERT_STR_EQ(v.path, c.path);
+  ASSERT_EQ(p.https, c.secure);
+  weft__cookie_url_clear(&c);
+  curl_view_free(&v);
+}
+
+/* Not plain: curl's parser decides (and builds the same URL as before). */
+static void expect_not_simple(const char *url, const char *want) {
+  weft__http_url_parts p;
+
+  ASSERT_EQ(0, weft__http_url_simple(url, &p));
+  if (want)
+    expect_build(NULL, url, NULL, 0, NULL, want);
+}
+
+TEST_IMPL(http_url_simple_matches_curl) {
+  static const char *const plain[] = {
+      "http://h/",
+      "http://127.0.0.1:8080/1k.bin",
+      "https://example.com/a/b/c?x=1&y=2",
+      "http://example.com:8443/path;p=1/x,y/~u/a-b_c.d",
+      "http://a.b-c.example/p?q=/?:@!$&'()*+,;=",
+      "http://h/%41%2f%C3%A9?%20=%7e",
+      "http://h//double//slashes/",
+      "http://h/p.?x=/./..",
+      "http://0.0.0.0:1/",
+      "http://255.255.255.255/",
+      "https://xn--nxasmq6b.example/",
+      "http://h/a:b@c",
+      "http://localhost:65535/",
+  };
+  for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+    expect_simple(plain[i]);
+  /* upper case, numbers curl rewrites, default or odd ports, no path,
+   * dot segments, fragments, user info, characters to encode, IPv6 */
+  expect_not_simple("HTTP://h/", "http://h/");
+  expect_not_simple("http://Example.COM/", NULL);
+  expect_not_simple("http://127.1/", "http://127.0.0.1/");
+  expect_not_simple("http://0x7f.1/", "http://127.0.0.1/");
+  expect_not_simple("http://010.0.0.1/", NULL);
+  expect_not_simple("http://1.2.3.4.5/", NULL);
+  expect_not_simple("http://h:80/", NULL);
+  expect_not_simple("https://h:443/", NULL);
+  expect_not_simple("http://h:080/", NULL);
+  expect_not_simple("http://h:65536/", NULL);
+  expect_not_simple("http://h:/", NULL);
+  expect_not_simple("http://h", "http://h/");
+  expect_not_simple("http://h?x=1", "http://h/?x=1");
+  expect_not_simple("http://h/a/./b/../c", "http://h/a/c");
+  expect_not_simple("http://h/.well-known/x", NULL);
+  expect_not_simple("http://h/p#frag", "http://h/p#frag");
+  expect_not_simple("http://u:p@h/", "http://u:p@h/");
+  expect_not_simple("http://h/a b", "http://h/a%20b");
+  expect_not_simple("http://h/\xc3\xa9", "http://h/%C3%A9");
+  expect_not_simple("http://h/%zz", NULL);
+  expect_not_simple("http://h/a\\b", NULL);
+  expect_not_simple("http://[::1]:8080/", "http://[::1]:8080/");
+  expect_not_simple("http://a..b/", NULL);
+  expect_not_simple("http://h./", NULL);
+  expect_not_simple("http://-h/", NULL);
+  expect_not_simple("ftp://h/", NULL);
+  expect_not_simple("//h/", NULL);
+  return 0;
+}
+
+/* The query parameters go after a plain URL's own query, as after any. */
+TEST_IMPL(http_url_simple_params) {
+  weft_http_pair p[] = {{"a", "1 2"}, {"b", "/?"}};
+
+  expect_build(NULL, "http://127.0.0.1:8080/x", p, 2, NULL, "http://127.0.0.1:8080/x?a=1+2&b=/?");
+  expect_build(NULL, "http://h/x?y=1", p, 1, "r=%20", "http://h/x?y=1&a=1+2&r=%20");
+  expect_build(NULL, "http://h/x?", NULL, 0, "r", "http://h/x?r");
+  expect_build(NULL, "http://h/x", NULL, 0, "", "http://h/x");
   return 0;
 }

@@ -71,7 +71,19 @@ cleanup:
   return rc;
 }
 
+/* A URL in plain form (weft__http_url_simple): its parts as they are. */
+static int copy_simple(const weft__http_url_parts *p, weft__cookie_url *out) {
+  out->secure = p->https;
+  out->host = weft__cookie_strndup(p->host, p->host_len);
+  out->path = weft__cookie_strndup(p->path, p->path_len);
+  if (out->host && out->path)
+    return 0;
+  weft__cookie_url_clear(out);
+  return weft__http_fail(-ENOMEM, NULL);
+}
+
 int weft__cookie_url_parse(const char *url, weft__cookie_url *out) {
+  weft__http_url_parts parts;
   CURLU *h;
   CURLUcode uc;
   int rc;
@@ -81,6 +93,8 @@ int weft__cookie_url_parse(const char *url, weft__cookie_url *out) {
     out->path = weft_strdup("/");
     return out->path ? 0 : weft__http_fail(-ENOMEM, NULL);
   }
+  if (weft__http_url_simple(url, &parts))
+    return copy_simple(&parts, out);
   h = curl_url();
   if (!h)
     return weft__http_fail(-ENOMEM, NULL);

@@ -61,8 +61,10 @@ struct weft_http_session {
   char *spare_bodies[WEFT__HTTP_SPARE_BODIES];
   size_t spare_caps[WEFT__HTTP_SPARE_BODIES];
   size_t n_spare_bodies;
-  int handles; /* libuv handles not yet closed */
-  int acting;  /* inside curl_multi_socket_action */
+  int large_reads; /* a body filled curl's default receive buffer: the
+                      next transfers get a larger one */
+  int handles;     /* libuv handles not yet closed */
+  int acting;      /* inside curl_multi_socket_action */
   int closed, freed, torn;
   weft__list xfers; /* transfers alive (attached to a request or response) */
   size_t n_xfers;

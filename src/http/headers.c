@@ -3,37 +3,63 @@
  * CIMultiDictProxy) that keeps the names' original case, filled line by
  * line from curl's HEADERFUNCTION; and Content-Type parsing.
  *
- * Each entry is one allocation "name\0value\0". Lines are taken as bytes
- * of the length given (they need not be NUL-terminated, and a NUL byte in
- * one makes it malformed).
+ * Entries are "name\0value\0" in one block of text. Lines are taken as
+ * bytes of the length given (they need not be NUL-terminated, and a NUL
+ * byte in one makes it malformed).
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/internal.h"
 #include "http/request.h"
 
+/* An entry: offsets of its name and value in the block. */
 typedef struct header {
-  char *name; /* the block; value follows name's NUL */
-  char *value;
+  size_t name, value;
 } header;
 
+#define INLINE_HEADERS 16
+#define INLINE_BYTES 1024
+
+/*
+ * The entries and their text ("name\0value\0" each, in order) live in
+ * arrays inside the map until they outgrow them, so a typical response's
+ * headers cost one allocation. A value is always the last text of the
+ * block when its line is parsed, so an obs-fold continuation extends it
+ * in place.
+ */
 struct weft_http_headers {
   header *v;
   size_t n, cap;
+  char *text;
+  size_t len, text_cap;
+  header inline_v[INLINE_HEADERS];
+  char inline_text[INLINE_BYTES];
 };
 
 weft_http_headers *weft__http_headers_new(void) {
-  return weft_calloc(1, sizeof(weft_http_headers));
+  weft_http_headers *h = weft_malloc(sizeof *h);
+
+  if (!h)
+    return NULL;
+  h->v = h->inline_v;
+  h->n = 0;
+  h->cap = INLINE_HEADERS;
+  h->text = h->inline_text;
+  h->len = 0;
+  h->text_cap = INLINE_BYTES;
+  return h;
 }
 
 void weft__http_headers_free(weft_http_headers *h) {
   if (!h)
     return;
-  for (size_t i = 0; i < h->n; i++)
-    weft_free(h->v[i].name);
-  weft_free(h->v);
+  if (h->v != h->inline_v)
+    weft_free(h->v);
+  if (h->text != h->inline_text)
+    weft_free(h->text);
   weft_free(h);
 }
 
@@ -41,21 +67,29 @@ size_t weft_http_headers_count(const weft_http_headers *h) {
   return h ? h->n : 0;
 }
 
+static const char *name_of(const weft_http_headers *h, size_t i) {
+  return h->text + h->v[i].name;
+}
+
+static const char *value_of(const weft_http_headers *h, size_t i) {
+  return h->text + h->v[i].value;
+}
+
 int weft_http_headers_at(const weft_http_headers *h, size_t i, const char **name,
                          const char **value) {
   if (!h || i >= h->n)
     return -ERANGE;
   if (name)
-    *name = h->v[i].name;
+    *name = name_of(h, i);
   if (value)
-    *value = h->v[i].value;
+    *value = value_of(h, i);
   return 0;
 }
 
 const char *weft_http_headers_get(const weft_http_headers *h, const char *name) {
   for (size_t i = 0; h && name && i < h->n; i++)
-    if (strcasecmp(h->v[i].name, name) == 0)
-      return h->v[i].value;
+    if (strcasecmp(name_of(h, i), name) == 0)
+      return value_of(h, i);
   return NULL;
 }
 
@@ -64,37 +98,69 @@ size_t weft_http_headers_get_all(const weft_http_headers *h, const char *name, c
   size_t found = 0;
 
   for (size_t i = 0; h && name && i < h->n; i++) {
-    if (strcasecmp(h->v[i].name, name) != 0)
+    if (strcasecmp(name_of(h, i), name) != 0)
       continue;
     if (found < cap && values)
-      values[found] = h->v[i].value;
+      values[found] = value_of(h, i);
     found++;
   }
   return found;
 }
 
+/* Grow an array that may still be the inline one. */
+static void *grow(void *p, const void *inline_p, size_t *cap, size_t used, size_t need,
+                  size_t size) {
+  size_t c = *cap;
+  void *q;
+
+  while (c < need)
+    c *= 2;
+  if (p != inline_p) {
+    q = weft_realloc(p, c * size);
+  } else {
+    q = weft_malloc(c * size);
+    if (q)
+      memcpy(q, p, used * size);
+  }
+  if (q)
+    *cap = c;
+  return q;
+}
+
+/* Room for more bytes of text. */
+static int text_room(weft_http_headers *h, size_t more) {
+  char *t;
+
+  if (more > SIZE_MAX / 4 - h->len)
+    return -ENOMEM;
+  if (h->len + more <= h->text_cap)
+    return 0;
+  t = grow(h->text, h->inline_text, &h->text_cap, h->len, h->len + more, 1);
+  if (!t)
+    return -ENOMEM;
+  h->text = t;
+  return 0;
+}
+
 /* A new entry from name and value bytes. */
 static int push(weft_http_headers *h, const char *name, size_t nlen, const char *value,
                 size_t vlen) {
-  char *block;
-
   if (h->n == h->cap) {
-    size_t cap = h->cap ? h->cap * 2 : 16;
-    header *v = weft_realloc(h->v, cap * sizeof *v);
+    header *v = grow(h->v, h->inline_v, &h->cap, h->n, h->n + 1, sizeof *v);
     if (!v)
       return -ENOMEM;
     h->v = v;
-    h->cap = cap;
   }
-  block = weft_malloc(nlen + vlen + 2);
-  if (!block)
+  if (text_room(h, nlen + vlen + 2) < 0)
     return -ENOMEM;
-  memcpy(block, name, nlen);
-  block[nlen] = '\0';
-  memcpy(block + nlen + 1, value, vlen);
-  block[nlen + 1 + vlen] = '\0';
-  h->v[h->n].name = block;
-  h->v[h->n].value = block + nlen + 1;
+  h->v[h->n].name = h->len;
+  memcpy(h->text + h->len, name, nlen);
+  h->len += nlen;
+  h->text[h->len++] = '\0';
+  h->v[h->n].value = h->len;
+  memcpy(h->text + h->len, value, vlen);
+  h->len += vlen;
+  h->text[h->len++] = '\0';
   h->n++;
   return 0;
 }
@@ -123,29 +189,23 @@ static void trim(const char **p, size_t *len) {
     (*len)--;
 }
 
-/* obs-fold: the continuation joins the last value with one space. */
+/* obs-fold: the continuation joins the last value with one space. The
+ * last value ends the text, so it grows in place. */
 static int fold(weft_http_headers *h, const char *cont, size_t clen) {
-  header *last;
-  size_t nlen, vlen;
-  char *block;
+  size_t vlen;
 
   if (h->n == 0)
     return weft__http_fail(WEFT_HTTP_EPROTO, "header continuation line before any header");
   trim(&cont, &clen);
-  last = &h->v[h->n - 1];
-  nlen = strlen(last->name);
-  vlen = strlen(last->value);
-  block = weft_malloc(nlen + vlen + clen + 3);
-  if (!block)
+  if (text_room(h, clen + 1) < 0)
     return weft__http_fail(-ENOMEM, NULL);
-  memcpy(block, last->name, nlen + 1 + vlen);
+  vlen = h->len - 1 - h->v[h->n - 1].value;
+  h->len--; /* the value's NUL */
   if (vlen && clen)
-    block[nlen + 1 + vlen++] = ' ';
-  memcpy(block + nlen + 1 + vlen, cont, clen);
-  block[nlen + 1 + vlen + clen] = '\0';
-  weft_free(last->name);
-  last->name = block;
-  last->value = block + nlen + 1;
+    h->text[h->len++] = ' ';
+  memcpy(h->text + h->len, cont, clen);
+  h->len += clen;
+  h->text[h->len++] = '\0';
   return 0;
 }
 

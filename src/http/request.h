@@ -26,6 +26,22 @@ void weft__http_clear_error(void);
  * WEFT_HTTP_EINJECT, -ENOMEM (message set). */
 int weft__http_url_build(const char *base, const char *url, const weft_http_pair *params,
                          size_t n_params, const char *params_raw, char **out);
+/* A URL already in the form curl's URL API would give back: "http://" or
+ * "https://", a lower-case host name whose last label starts with a letter
+ * or a dotted quad, a port other than the scheme's default, then a path of
+ * characters that need no encoding (no dot segments) and an optional
+ * query, no fragment, at most 8 KiB. Returns 1 and fills *out (spans into
+ * url; port is the default one when none is given) or 0 (use curl). */
+typedef struct weft__http_url_parts {
+  int https;
+  const char *host;
+  size_t host_len;
+  int port;
+  const char *path; /* from its '/' up to the '?' or the end */
+  size_t path_len;
+  const char *query; /* after the '?', or NULL */
+} weft__http_url_parts;
+int weft__http_url_simple(const char *url, weft__http_url_parts *out);
 /* A redirect target (Location) resolved against the URL it came from. */
 int weft__http_url_join(const char *from, const char *location, char **out);
 /* The host of an absolute URL, lower-case, without brackets; port from the

@@ -21,7 +21,8 @@ static int cookie_line(weft__http_req *q, char **line) {
   int rc;
 
   *line = NULL;
-  if (q->s->jar && (rc = weft_cookie_jar_header(q->s->jar, q->url, &jar)) < 0)
+  if (q->s->jar && weft_cookie_jar_count(q->s->jar) &&
+      (rc = weft_cookie_jar_header(q->s->jar, q->url, &jar)) < 0)
     return weft__http_fail(rc, NULL);
   rc = weft__http_cookie_line(jar, q->s->cookie_header, ro ? ro->cookies : NULL,
                               ro ? ro->n_cookies : 0, line);

@@ -364,8 +364,21 @@ static int build_on(CURLU *u, const char *url, const char *shown, const weft_htt
   return rc;
 }
 
+/* A URL curl would give back unchanged: only the query is added. */
+static int build_simple(const char *url, const weft_http_pair *params, size_t n_params,
+                        const char *params_raw, char **out) {
+  char *query = NULL;
+  int rc = extra_query(params, n_params, params_raw, &query);
+
+  if (rc == 0)
+    rc = splice_query(url, query, out);
+  weft_free(query);
+  return rc;
+}
+
 int weft__http_url_build(const char *base, const char *url, const weft_http_pair *params,
                          size_t n_params, const char *params_raw, char **out) {
+  weft__http_url_parts parts;
   CURLU *u = NULL;
   int rc;
 
@@ -377,6 +390,8 @@ int weft__http_url_build(const char *base, const char *url, const weft_http_pair
   rc = check_params(params, n_params, params_raw);
   if (rc < 0)
     return rc;
+  if (!base && weft__http_url_simple(url, &parts))
+    return build_simple(url, params, n_params, params_raw, out);
   if (base) {
     rc = parse_absolute(base, &u);
   } else {

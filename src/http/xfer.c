@@ -16,8 +16,12 @@
  * one keeps. */
 #define IDLE_XFERS_MAX 64
 #define IDLE_BUF_MAX ((size_t)256 * 1024)
-/* curl's receive buffer: a 100 KiB body in two reads, not seven */
-#define RECV_BUFSIZE 65536L
+/* curl's receive buffer: its default, and the size a session moves to
+ * once a read has filled that (a 100 KiB body in two reads, not seven).
+ * curl allocates it for every transfer and frees it when the transfer
+ * ends, so small responses keep the small one. */
+#define RECV_BUFSIZE_SMALL 16384L
+#define RECV_BUFSIZE_LARGE 65536L
 
 static void wake(weft__http_xfer *x) {
   if (x->task)
@@ -108,6 +112,8 @@ static size_t on_write(char *data, size_t size, size_t n, void *arg) {
 
   n *= size;
   x->activity = weft_time();
+  if (n >= RECV_BUFSIZE_SMALL)
+    x->s->large_reads = 1;
   if (x->discard || n == 0)
     return n;
   if (x->in.len - x->in.off >= x->bufsize) {
@@ -158,7 +164,8 @@ void weft__http_xfer_callbacks(weft__http_xfer *x) {
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFSIZE);
+  if (x->s->large_reads)
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFSIZE_LARGE);
   weft__http_engine_easy(x->s, e);
   if (x->body.source) {
     curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
