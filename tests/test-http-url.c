@@ -289,6 +289,7 @@ TEST_IMPL(http_url_simple_matches_curl) {
       "https://xn--nxasmq6b.example/",
       "http://h/a:b@c",
       "http://localhost:65535/",
+      "http://h/x?a?b",
   };
   for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
     expect_simple(plain[i]);
@@ -307,6 +308,7 @@ TEST_IMPL(http_url_simple_matches_curl) {
   expect_not_simple("http://h:/", NULL);
   expect_not_simple("http://h", "http://h/");
   expect_not_simple("http://h?x=1", "http://h/?x=1");
+  expect_not_simple("http://h/x?", "http://h/x");
   expect_not_simple("http://h/a/./b/../c", "http://h/a/c");
   expect_not_simple("http://h/.well-known/x", NULL);
   expect_not_simple("http://h/p#frag", "http://h/p#frag");

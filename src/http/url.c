@@ -368,8 +368,13 @@ static int build_on(CURLU *u, const char *url, const char *shown, const weft_htt
 static int build_simple(const char *url, const weft_http_pair *params, size_t n_params,
                         const char *params_raw, char **out) {
   char *query = NULL;
-  int rc = extra_query(params, n_params, params_raw, &query);
+  int rc;
 
+  if (n_params == 0 && (!params_raw || !*params_raw)) {
+    *out = weft_strdup(url);
+    return *out ? 0 : weft__http_fail(-ENOMEM, NULL);
+  }
+  rc = extra_query(params, n_params, params_raw, &query);
   if (rc == 0)
     rc = splice_query(url, query, out);
   weft_free(query);

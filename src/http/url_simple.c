@@ -103,35 +103,45 @@ static long simple_chars(const char *s, int query) {
   return (long)(p - s);
 }
 
+/* The authority of a plain URL: a simple host and an optional port
+ * other than the default. Returns the port (default or given), 0 if not
+ * plain. */
+static int simple_authority(const char *auth, size_t auth_len, int https, size_t *host_len) {
+  int dflt = https ? 443 : 80, port = dflt;
+
+  *host_len = strcspn(auth, ":/");
+  if (*host_len < auth_len) {
+    port = simple_port(auth + *host_len, auth_len - *host_len);
+    if (port == dflt)
+      return 0;
+  }
+  return is_simple_host(auth, *host_len) ? port : 0;
+}
+
 int weft__http_url_simple(const char *url, weft__http_url_parts *out) {
-  int https = strncmp(url, "https://", 8) == 0;
-  const char *host = url + (https ? 8 : 7);
-  size_t host_len, auth_len;
+  int https = strncmp(url, "https://", 8) == 0, port;
+  const char *auth = url + (https ? 8 : 7), *query;
+  size_t auth_len, host_len;
   long path_len;
-  int port;
 
   if (!https && strncmp(url, "http://", 7) != 0)
     return 0;
-  auth_len = strcspn(host, "/?#");
-  if (host[auth_len] != '/' || strlen(url) > URL_SIMPLE_MAX)
+  auth_len = strcspn(auth, "/?#");
+  if (auth[auth_len] != '/' || strlen(url) > URL_SIMPLE_MAX)
     return 0;
-  host_len = strcspn(host, ":/");
-  port =
-      host_len < auth_len ? simple_port(host + host_len, auth_len - host_len) : (https ? 443 : 80);
-  if (!port || (host_len < auth_len && port == (https ? 443 : 80)))
+  port = simple_authority(auth, auth_len, https, &host_len);
+  path_len = port ? simple_chars(auth + auth_len, 0) : -1;
+  if (path_len < 0)
     return 0;
-  if (!is_simple_host(host, host_len))
-    return 0;
-  path_len = simple_chars(host + auth_len, 0);
-  if (path_len < 0 ||
-      (host[auth_len + path_len] && simple_chars(host + auth_len + path_len + 1, 1) < 0))
-    return 0;
+  query = auth[auth_len + path_len] ? auth + auth_len + path_len + 1 : NULL;
+  if (query && (!*query || simple_chars(query, 1) < 0))
+    return 0; /* curl drops an empty query */
   out->https = https;
-  out->host = host;
+  out->host = auth;
   out->host_len = host_len;
   out->port = port;
-  out->path = host + auth_len;
+  out->path = auth + auth_len;
   out->path_len = (size_t)path_len;
-  out->query = host[auth_len + path_len] ? host + auth_len + path_len + 1 : NULL;
+  out->query = query;
   return 1;
 }
