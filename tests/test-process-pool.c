@@ -1,5 +1,7 @@
 /* Process pools: map, starmap, apply, streaming, payload sizes, crashes,
- * terminate, maxtasksperchild. */
+ * terminate, maxtasksperchild; the map with results in one arena
+ * (weft_pool_map_arena): order, errors, empty and large results, the
+ * worker's scratch space, frames shared by concurrent maps. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -544,5 +546,306 @@ static void *late_item_main(void *arg) {
 
 TEST_IMPL(process_pool_later_frame_runs_concurrently) {
   ASSERT_OK(weft_test_run(late_item_main, NULL, NULL));
+  return 0;
+}
+
+/* ---- results in one arena ---------------------------------------------- */
+
+/* Item i (a long) gives i copies of the byte 'a' + i % 26: 0 bytes for
+ * item 0, the scratch space up to WEFT_POOL_SCRATCH, a buffer of its own
+ * past it. Items whose value is a multiple of 7 above 0 fail. */
+static void *repeat(const weft_buf *arg, weft_buf *out) {
+  long v;
+
+  memcpy(&v, arg->data, sizeof v);
+  if (v && v % 7 == 0)
+    return weft_fail(-EDOM, "item %ld refused", v);
+  if (v > WEFT_POOL_SCRATCH && !(out->data = weft_malloc((size_t)v)))
+    return weft_fail(-ENOMEM, "no memory");
+  memset(out->data, 'a' + (int)(v % 26), (size_t)v);
+  out->len = (size_t)v;
+  return NULL;
+}
+
+static void check_repeat(const weft_pool_results *r, size_t i, long v) {
+  weft_buf b = weft_pool_results_buf(r, i);
+
+  if (v && v % 7 == 0) {
+    ASSERT_EQ(-EDOM, r->items[i].code);
+    ASSERT_NULL(b.data);
+    ASSERT_EQ(0, b.len);
+    if (weft_pool_results_message(r, i)[0] || r->items[i].len) { /* "" if out of memory */
+      char want[40];
+
+      snprintf(want, sizeof want, "item %ld refused", v);
+      ASSERT_STR_EQ(want, weft_pool_results_message(r, i));
+    }
+    return;
+  }
+  ASSERT_EQ(0, r->items[i].code);
+  ASSERT_NULL(weft_pool_results_message(r, i));
+  ASSERT_EQ((size_t)v, b.len);
+  if (!v) {
+    ASSERT_NULL(b.data);
+    return;
+  }
+  ASSERT_EQ('a' + v % 26, ((char *)b.data)[0]);
+  ASSERT_EQ('a' + v % 26, ((char *)b.data)[v - 1]);
+}
+
+static void *arena_order_main(void *arg) {
+  enum { N = 600 };
+  long vals[N];
+  weft_buf items[N];
+  weft_pool_results r = {0};
+  weft_pool *p;
+
+  (void)arg;
+  for (long i = 0; i < N; i++) {
+    vals[i] = i;
+    items[i] = (weft_buf){&vals[i], sizeof vals[i]};
+  }
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 2, .childconcurrency = 3}));
+  /* the first failing code in input order; every outcome is there */
+  ASSERT_EQ(-EDOM, weft_pool_map_arena(p, repeat, items, N, &r));
+  ASSERT_EQ(N, r.n);
+  for (size_t i = 0; i < N; i++)
+    check_repeat(&r, i, vals[i]);
+  /* the arena is reused: a second map overwrites it */
+  ASSERT_OK(weft_pool_map_arena(p, repeat, items, 7, &r));
+  ASSERT_EQ(7, r.n);
+  for (size_t i = 0; i < 7; i++)
+    check_repeat(&r, i, vals[i]);
+  /* no items */
+  ASSERT_OK(weft_pool_map_arena(p, repeat, items, 0, &r));
+  ASSERT_EQ(0, r.n);
+  weft_pool_results_free(&r);
+  ASSERT_NULL(r.data);
+  ASSERT_NULL(r.items);
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_order_errors_sizes) {
+  ASSERT_OK(weft_test_run(arena_order_main, NULL, NULL));
+  return 0;
+}
+
+/* Writes its argument to the scratch space, sleeps (other items run on
+ * other workers of the child meanwhile), then checks it is still there. */
+static void *scratch_keeps(const weft_buf *arg, weft_buf *out) {
+  int rc;
+
+  if (arg->len > WEFT_POOL_SCRATCH)
+    return weft_fail(-EINVAL, "too long");
+  memcpy(out->data, arg->data, arg->len);
+  if ((rc = weft_sleep(0.002)) != 0)
+    return weft_fail(rc, "interrupted");
+  if (memcmp(out->data, arg->data, arg->len) != 0)
+    return weft_fail(-EIO, "scratch changed while suspended");
+  out->len = arg->len;
+  return NULL;
+}
+
+static void *scratch_main(void *arg) {
+  enum { N = 40 };
+  char st[N][WEFT_POOL_SCRATCH];
+  weft_buf items[N];
+  weft_pool_results r = {0};
+  weft_pool *p;
+
+  (void)arg;
+  for (int i = 0; i < N; i++) {
+    size_t len = i == 0 ? WEFT_POOL_SCRATCH : (size_t)(i * 5);
+
+    memset(st[i], 'A' + i % 26, len);
+    items[i] = (weft_buf){st[i], len};
+  }
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 1, .childconcurrency = 8}));
+  ASSERT_OK(weft_pool_map_arena(p, scratch_keeps, items, N, &r));
+  for (int i = 0; i < N; i++) {
+    weft_buf b = weft_pool_results_buf(&r, (size_t)i);
+
+    ASSERT_EQ(items[i].len, b.len);
+    ASSERT_OK(memcmp(items[i].data, b.data, b.len));
+  }
+  weft_pool_results_free(&r);
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_scratch_per_worker) {
+  ASSERT_OK(weft_test_run(scratch_main, NULL, NULL));
+  return 0;
+}
+
+/* Several maps at once: frames carry items of more than one map. */
+typedef struct concurrent_arg {
+  weft_pool *p;
+  long base;
+  int rc;
+} concurrent_arg;
+
+static void *echo_long(const weft_buf *arg, weft_buf *out) {
+  memcpy(out->data, arg->data, arg->len);
+  out->len = arg->len;
+  return NULL;
+}
+
+static void *concurrent_map(void *arg) {
+  enum { N = 100 };
+  concurrent_arg *a = arg;
+  long vals[N];
+  weft_buf items[N];
+  weft_pool_results r = {0};
+  weft_pool_result owned[N];
+
+  for (long i = 0; i < N; i++) {
+    vals[i] = a->base + i;
+    items[i] = (weft_buf){&vals[i], sizeof vals[i]};
+  }
+  if (a->base % 2) { /* the owned map beside the arena one */
+    if ((a->rc = weft_pool_map(a->p, echo_long, items, N, owned)) != 0)
+      return NULL;
+    for (long i = 0; i < N; i++) {
+      ASSERT_EQ(sizeof(long), owned[i].buf.len);
+      ASSERT_OK(memcmp(&vals[i], owned[i].buf.data, sizeof(long)));
+      weft_pool_result_clear(&owned[i]);
+    }
+    return NULL;
+  }
+  if ((a->rc = weft_pool_map_arena(a->p, echo_long, items, N, &r)) == 0) {
+    for (long i = 0; i < N; i++) {
+      weft_buf b = weft_pool_results_buf(&r, (size_t)i);
+
+      ASSERT_EQ(sizeof(long), b.len);
+      ASSERT_OK(memcmp(&vals[i], b.data, sizeof(long)));
+    }
+  }
+  weft_pool_results_free(&r);
+  return NULL;
+}
+
+static void *concurrent_main(void *arg) {
+  concurrent_arg a[4];
+  weft_task *t[4];
+  weft_pool *p;
+
+  (void)arg;
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 2, .chunksize = 16}));
+  for (int i = 0; i < 4; i++) {
+    a[i] = (concurrent_arg){p, 1000L * i + i % 2, -1};
+    ASSERT_OK(weft_spawn(&t[i], concurrent_map, &a[i], NULL));
+  }
+  for (int i = 0; i < 4; i++) {
+    ASSERT_OK(weft_await(t[i], NULL));
+    weft_task_release(t[i]);
+    ASSERT_OK(a[i].rc);
+  }
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_concurrent_maps) {
+  ASSERT_OK(weft_test_run(concurrent_main, NULL, NULL));
+  return 0;
+}
+
+static void *arena_kill_main(void *arg) {
+  weft_buf items[4] = {{"a", 1}, {"k", 1}, {"b", 1}, {"c", 1}};
+  weft_pool_results r = {0};
+  weft_pool *p;
+
+  (void)arg;
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 1, .childconcurrency = 2}));
+  ASSERT_EQ(WEFT_POOL_WORKER_DIED, weft_pool_map_arena(p, maybe_die, items, 4, &r));
+  ASSERT_EQ(4, r.n);
+  for (size_t i = 0; i < 2; i++) {
+    ASSERT_EQ(WEFT_POOL_WORKER_DIED, r.items[i].code);
+    ASSERT_STR_EQ("worker 0 killed by signal 9", weft_pool_results_message(&r, i));
+  }
+  for (size_t i = 2; i < 4; i++) {
+    ASSERT_EQ(0, r.items[i].code);
+    ASSERT_OK(memcmp("ok", weft_pool_results_buf(&r, i).data, 2));
+  }
+  weft_pool_results_free(&r);
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_child_killed) {
+  ASSERT_OK(weft_test_run(arena_kill_main, NULL, NULL));
+  return 0;
+}
+
+/* Echoes its argument after a short sleep. */
+static void *nap_echo(const weft_buf *arg, weft_buf *out) {
+  int rc = weft_sleep(0.02);
+
+  if (rc)
+    return weft_fail(rc, "interrupted");
+  memcpy(out->data, arg->data, arg->len);
+  out->len = arg->len;
+  return NULL;
+}
+
+static void *arena_gives_up_main(void *arg) {
+  weft_buf items[8] = {{"1", 1}, {"2", 1}, {"3", 1}, {"4", 1},
+                       {"5", 1}, {"6", 1}, {"7", 1}, {"8", 1}};
+  weft_pool_results r = {0};
+  weft_scope scope;
+  weft_pool *p;
+
+  (void)arg;
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 1, .childconcurrency = 2}));
+  /* items in flight finish in the child, their results are dropped */
+  ASSERT_OK(weft_timeout_enter(&scope, 0.005));
+  ASSERT_EQ(-ETIMEDOUT, weft_pool_map_arena(p, nap_echo, items, 8, &r));
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&scope));
+  ASSERT_EQ(0, r.n);
+  /* the pool and the arena serve the next map */
+  ASSERT_OK(weft_pool_map_arena(p, nap_echo, items, 8, &r));
+  ASSERT_EQ(8, r.n);
+  for (size_t i = 0; i < 8; i++)
+    ASSERT_OK(memcmp(items[i].data, weft_pool_results_buf(&r, i).data, 1));
+  weft_pool_results_free(&r);
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_caller_gives_up) {
+  ASSERT_OK(weft_test_run(arena_gives_up_main, NULL, NULL));
+  return 0;
+}
+
+static void *arena_terminate_main(void *arg) {
+  weft_buf items[6] = {{"1", 1}, {"2", 1}, {"3", 1}, {"4", 1}, {"5", 1}, {"6", 1}};
+  weft_pool_results r = {0};
+  weft_pool *p;
+
+  (void)arg;
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 2, .childconcurrency = 2}));
+  ASSERT_OK(weft_spawn(NULL, terminator, p, NULL));
+  ASSERT_EQ(-ECANCELED, weft_pool_map_arena(p, slow, items, 6, &r));
+  ASSERT_EQ(6, r.n);
+  for (size_t i = 0; i < 6; i++) {
+    ASSERT_EQ(-ECANCELED, r.items[i].code);
+    ASSERT_STR_EQ("pool terminated", weft_pool_results_message(&r, i));
+  }
+  ASSERT_EQ(-ESHUTDOWN, weft_pool_map_arena(p, slow, items, 6, &r));
+  ASSERT_EQ(0, r.n);
+  weft_pool_results_free(&r);
+  ASSERT_OK(weft_pool_join(p));
+  weft_pool_free(p);
+  assert_no_children();
+  return NULL;
+}
+
+TEST_IMPL(process_pool_map_arena_terminate) {
+  weft_pool_results r = {0};
+
+  /* outside a task (the pool is not looked at) */
+  ASSERT_EQ(-EPERM, weft_pool_map_arena(NULL, slow, NULL, 0, &r));
+  ASSERT_OK(weft_test_run(arena_terminate_main, NULL, NULL));
   return 0;
 }

@@ -1,7 +1,11 @@
 /*
  * Process-pool benchmarks (bench/process/run compares them with Python's
  * multiprocessing.Pool and ProcessPoolExecutor):
- *   weft-bench-process map-small N        Pool.map of N 8-byte items (echo)
+ *   weft-bench-process map-small N        Pool.map of N 8-byte items (echo),
+ *                                         results in one arena
+ *                                         (weft_pool_map_arena)
+ *   weft-bench-process map-small-owned N  the same with one owned buffer
+ *                                         per result (weft_pool_map)
  *   weft-bench-process primes P LIMIT     count primes below LIMIT in 64
  *                                         ranges with P processes
  * Each prints `RESULT <name> <value> <unit>`.
@@ -30,21 +34,50 @@ static void check(int rc, const char *what) {
   }
 }
 
+/* Small results go to the scratch space the runtime provides. */
 static void *echo(const weft_buf *arg, weft_buf *out) {
-  out->data = weft_malloc(arg->len);
-  if (!out->data)
+  if (arg->len > WEFT_POOL_SCRATCH && !(out->data = weft_malloc(arg->len)))
     return weft_fail(-ENOMEM, "echo");
   memcpy(out->data, arg->data, arg->len);
   out->len = arg->len;
   return NULL;
 }
 
+static int owned;
+
+static void map_owned(weft_pool *pool, const weft_buf *items) {
+  weft_pool_result *res = calloc((size_t)n_ops, sizeof(*res));
+  double t0 = now();
+
+  check(weft_pool_map(pool, echo, items, (size_t)n_ops, res), "map");
+  printf("RESULT map-small-owned %.0f items/s\n", n_ops / (now() - t0));
+  for (long i = 0; i < n_ops; i++) {
+    if (res[i].buf.len != sizeof(long) || *(long *)res[i].buf.data != i)
+      check(-EINVAL, "wrong result");
+    weft_pool_result_clear(&res[i]);
+  }
+  free(res);
+}
+
+static void map_arena(weft_pool *pool, const weft_buf *items) {
+  weft_pool_results res = {0};
+  double t0 = now();
+
+  check(weft_pool_map_arena(pool, echo, items, (size_t)n_ops, &res), "map");
+  printf("RESULT map-small %.0f items/s\n", n_ops / (now() - t0));
+  for (long i = 0; i < n_ops; i++) {
+    weft_buf b = weft_pool_results_buf(&res, (size_t)i);
+
+    if (b.len != sizeof(long) || memcmp(b.data, &i, sizeof i) != 0)
+      check(-EINVAL, "wrong result");
+  }
+  weft_pool_results_free(&res);
+}
+
 static void *bench_map_small(void *arg) {
   weft_buf *items = calloc((size_t)n_ops, sizeof(*items));
-  weft_pool_result *res = calloc((size_t)n_ops, sizeof(*res));
   long *vals = calloc((size_t)n_ops, sizeof(*vals));
   weft_pool *pool;
-  double t0;
 
   (void)arg;
   for (long i = 0; i < n_ops; i++) {
@@ -52,19 +85,14 @@ static void *bench_map_small(void *arg) {
     items[i] = (weft_buf){&vals[i], sizeof(long)};
   }
   check(weft_pool_new(&pool, NULL), "pool");
-  t0 = now();
-  check(weft_pool_map(pool, echo, items, (size_t)n_ops, res), "map");
-  printf("RESULT map-small %.0f items/s\n", n_ops / (now() - t0));
-  for (long i = 0; i < n_ops; i++) {
-    if (res[i].buf.len != sizeof(long) || *(long *)res[i].buf.data != i)
-      check(-EINVAL, "wrong result");
-    weft_pool_result_clear(&res[i]);
-  }
+  if (owned)
+    map_owned(pool, items);
+  else
+    map_arena(pool, items);
   weft_pool_close(pool);
   check(weft_pool_join(pool), "join");
   weft_pool_free(pool);
   free(items);
-  free(res);
   free(vals);
   return NULL;
 }
@@ -128,7 +156,8 @@ static void *bench_primes(void *arg) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && strcmp(argv[1], "map-small") == 0) {
+  if (argc == 3 && (strcmp(argv[1], "map-small") == 0 || strcmp(argv[1], "map-small-owned") == 0)) {
+    owned = strcmp(argv[1], "map-small-owned") == 0;
     n_ops = atol(argv[2]);
     return weft_run(bench_map_small, NULL, NULL) ? 1 : 0;
   }
@@ -137,6 +166,6 @@ int main(int argc, char **argv) {
     limit = atol(argv[3]);
     return weft_run(bench_primes, NULL, NULL) ? 1 : 0;
   }
-  fprintf(stderr, "usage: weft-bench-process map-small N | primes P LIMIT\n");
+  fprintf(stderr, "usage: weft-bench-process map-small[-owned] N | primes P LIMIT\n");
   return 2;
 }

@@ -8,9 +8,12 @@
  * surviving it.
  *
  * A worker function runs as a task inside the child's own loop (weft_run is
- * called in the child), so it may use every weft suspension point. It fills
- * *out with a buffer from weft_malloc (the child frees it once sent) or
- * leaves it empty, and returns; it fails with
+ * called in the child), so it may use every weft suspension point. On entry
+ * *out is {scratch, 0}: scratch is WEFT_POOL_SCRATCH bytes the runtime owns,
+ * valid until the function returns (suspensions included). A result that
+ * fits is written there, with out->len set; a larger one replaces out->data
+ * with a buffer from weft_malloc (the child frees it once sent). Leaving
+ * out->len 0 gives a result of 0 bytes. It fails with
  * `return weft_fail(code, fmt, ...)`, and the parent sees that code and
  * message.
  *
@@ -25,6 +28,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "weft/core.h"
@@ -52,6 +56,9 @@ int weft_buf_unpack(const weft_buf *packed, weft_buf *args, size_t cap, size_t *
 /* A worker function (see above). Its return value is ignored unless it
  * failed with weft_fail. */
 typedef void *(*weft_pool_fn)(const weft_buf *arg, weft_buf *out);
+
+/* The bytes at out->data when a worker function starts (see above). */
+#define WEFT_POOL_SCRATCH 256
 
 /* The outcome of one item: its result (owned), or its error. */
 typedef struct weft_pool_result {
@@ -100,11 +107,13 @@ int weft_pool_new(weft_pool **out, const weft_pool_opts *opts);
 int weft_pool_apply(weft_pool *p, weft_pool_fn fn, const weft_buf *arg, weft_pool_result *res);
 
 /*
- * map: run fn over n items; results[i] is the outcome of items[i]. Returns
- * 0 when every item succeeded, else the first failing code in input order
- * (every result is filled either way, and owned by the caller);
- * -ECANCELED/-ETIMEDOUT if the caller is interrupted (then no result is
- * filled, items not started are dropped); -ESHUTDOWN; -ENOMEM; -EPERM.
+ * map: run fn over n items; results[i] is the outcome of items[i]. The
+ * items are read while the call runs (keep them unchanged until it
+ * returns). Returns 0 when every item succeeded, else the first failing
+ * code in input order (every result is filled either way, and owned by the
+ * caller); -ECANCELED/-ETIMEDOUT if the caller is interrupted (then no
+ * result holds anything, items not started are dropped); -ESHUTDOWN;
+ * -ENOMEM; -EPERM.
  */
 int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
                   weft_pool_result *results);
@@ -112,6 +121,44 @@ int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n
  * unpacks them with weft_buf_unpack. Same returns as map. */
 int weft_pool_starmap(weft_pool *p, weft_pool_fn fn, const weft_buf *packed, size_t n,
                       weft_pool_result *results);
+
+/* The outcome of item i in a weft_pool_results: len bytes at data + off
+ * are its result (code 0), or its error message (code != 0; followed by a
+ * NUL, and empty if memory ran out for it). */
+typedef struct weft_pool_span {
+  size_t off;
+  uint32_t len;
+  int32_t code;
+} weft_pool_span;
+
+/* Every outcome of one map in two blocks owned by the caller. Zero it
+ * before the first map; a later map reuses (and overwrites) its blocks. */
+typedef struct weft_pool_results {
+  char *data;            /* every result's (and message's) bytes */
+  size_t len, cap;       /* bytes used, bytes allocated */
+  weft_pool_span *items; /* items[i]: the outcome of the map's items[i] */
+  size_t n, ncap;        /* outcomes held, spans allocated */
+} weft_pool_results;
+
+/*
+ * map_arena: run fn over n items, as weft_pool_map, with every result in
+ * out's blocks instead of one allocation per result. The items are read
+ * while the call runs (keep them unchanged until it returns). Returns 0
+ * when every item succeeded, else the first failing code in input order
+ * (out->n is n, every span filled, either way); -ECANCELED/-ETIMEDOUT if
+ * the caller is interrupted (out->n is 0; items not started are dropped);
+ * -ESHUTDOWN; -ENOMEM (no room for the spans: out->n is 0); -EPERM outside
+ * a task.
+ */
+int weft_pool_map_arena(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
+                        weft_pool_results *out);
+/* Result i of r as a buffer into r->data (not owned), or {NULL, 0} for a
+ * failed item. Valid until r is reused or freed. */
+weft_buf weft_pool_results_buf(const weft_pool_results *r, size_t i);
+/* The error message of item i (into r->data), NULL if it succeeded. */
+const char *weft_pool_results_message(const weft_pool_results *r, size_t i);
+/* Free both blocks and zero r. */
+void weft_pool_results_free(weft_pool_results *r);
 
 /* Streaming map: results as they complete. */
 typedef struct weft_pool_stream weft_pool_stream;

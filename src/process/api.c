@@ -72,32 +72,88 @@ int weft_buf_unpack(const weft_buf *packed, weft_buf *args, size_t cap, size_t *
   return 0;
 }
 
-static void take_result(weft__pjob *j, weft_pool_result *res) {
-  *res = j->res;
-  j->res = (weft_pool_result){0};
+/* Every item of b is done: its first failing code, and b is freed. */
+static int batch_end(weft__pbatch *b) {
+  int rc = b->first_code;
+
+  weft__batch_abandon(b);
+  return rc;
 }
 
 int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
                   weft_pool_result *results) {
   weft__pbatch *b;
-  int rc, first = 0;
+  int rc;
 
   if (!weft_current_task())
     return -EPERM;
-  if ((rc = weft__pool_batch(p, fn, items, n, &b)) != 0)
+  if ((rc = weft__pool_batch(p, fn, items, n, &(weft__psink){.res = results}, &b)) != 0)
     return rc;
   if (n && (rc = weft__batch_wait(b, n - 1)) != 0) {
+    for (size_t i = 0; i < n; i++) /* give back what was stored */
+      if (b->state[i] & WEFT__PI_DONE)
+        weft_pool_result_clear(&results[i]);
     weft__batch_abandon(b);
     return rc;
   }
-  for (size_t i = 0; i < n; i++) {
-    take_result(&b->jobs[i], &results[i]);
-    if (results[i].code && !first)
-      first = results[i].code;
+  return batch_end(b);
+}
+
+/* Room for n spans in out. 0, -ENOMEM. */
+static int spans_reserve(weft_pool_results *out, size_t n) {
+  weft_pool_span *ni;
+
+  if (n <= out->ncap)
+    return 0;
+  if (!(ni = weft_malloc(n * sizeof *ni))) /* old spans are not kept */
+    return -ENOMEM;
+  weft__prefault(ni, n * sizeof *ni);
+  weft_free(out->items);
+  out->items = ni;
+  out->ncap = n;
+  return 0;
+}
+
+int weft_pool_map_arena(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
+                        weft_pool_results *out) {
+  weft__pbatch *b;
+  int rc;
+
+  out->n = out->len = 0;
+  if (!weft_current_task())
+    return -EPERM;
+  if ((rc = spans_reserve(out, n)) != 0 ||
+      (rc = weft__pool_batch(p, fn, items, n, &(weft__psink){.ar = out}, &b)) != 0)
+    return rc;
+  if (n && (rc = weft__batch_wait(b, n - 1)) != 0) {
+    weft__batch_abandon(b);
+    out->len = 0;
+    return rc;
   }
-  b->ntaken = n;
-  weft__batch_abandon(b); /* every job is done: this frees it */
-  return first;
+  out->n = n;
+  return batch_end(b);
+}
+
+weft_buf weft_pool_results_buf(const weft_pool_results *r, size_t i) {
+  const weft_pool_span *sp = &r->items[i];
+
+  if (sp->code || !sp->len)
+    return (weft_buf){0};
+  return (weft_buf){r->data + sp->off, sp->len};
+}
+
+const char *weft_pool_results_message(const weft_pool_results *r, size_t i) {
+  const weft_pool_span *sp = &r->items[i];
+
+  if (!sp->code)
+    return NULL;
+  return sp->len ? r->data + sp->off : "";
+}
+
+void weft_pool_results_free(weft_pool_results *r) {
+  weft_free(r->data);
+  weft_free(r->items);
+  *r = (weft_pool_results){0};
 }
 
 int weft_pool_starmap(weft_pool *p, weft_pool_fn fn, const weft_buf *packed, size_t n,
@@ -122,7 +178,7 @@ int weft_pool_stream_new(weft_pool_stream **out, weft_pool *p, weft_pool_fn fn,
 
   if (!s)
     return -ENOMEM;
-  if ((rc = weft__pool_batch(p, fn, items, n, &s->b)) != 0) {
+  if ((rc = weft__pool_batch(p, fn, items, n, &(weft__psink){.copy = 1, .order = 1}, &s->b)) != 0) {
     weft_free(s);
     return rc;
   }
@@ -143,7 +199,8 @@ int weft_pool_stream_next(weft_pool_stream *s, size_t *index, weft_pool_result *
     return rc;
   i = b->order[b->ntaken++];
   *index = i;
-  take_result(&b->jobs[i], res);
+  *res = b->res[i];
+  b->res[i] = (weft_pool_result){0};
   return res->code;
 }
 

@@ -4,16 +4,56 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "process/internal.h"
 
 #define CHAN_READ_CHUNK (64u * 1024u)
 #define CHAN_KEEP_MAX (1u << 20) /* give back buffers larger than this */
 
+#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+#define PREFAULT_MIN (64u * 1024u)
+
+void weft__prefault(void *p, size_t len) {
+#ifdef MADV_POPULATE_WRITE
+  static uintptr_t page;
+  static int unsupported;
+  uintptr_t a, b;
+
+  if (unsupported || len < PREFAULT_MIN)
+    return;
+  if (!page)
+    page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  a = ((uintptr_t)p + page - 1) & ~(page - 1);
+  b = ((uintptr_t)p + len) & ~(page - 1);
+  if (b > a && madvise((void *)a, b - a, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
+    unsupported = 1; /* an older kernel: faults as usual */
+#else
+  WEFT__UNUSED(p);
+  WEFT__UNUSED(len);
+#endif
+}
+
+void *weft__grow(void *old, size_t used, size_t cap) {
+  char *nb = weft_malloc(cap);
+
+  if (!nb)
+    return NULL;
+  weft__prefault(nb, cap);
+  if (used)
+    memcpy(nb, old, used);
+  weft_free(old);
+  return nb;
+}
+
 typedef struct chan_write {
   uv_write_t req;
   weft__pframe h;
   void *owned;
+  size_t owned_cap; /* with weft__chan_send_buf: kept for the next frame */
 } chan_write;
 
 /* Size the buffer for the rest of the frame being read, so a large payload
@@ -30,7 +70,7 @@ static void chan_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
       want = sizeof hdr + hdr.len - ch->len;
   }
   if (ch->cap - ch->len < want) {
-    char *nb = weft_realloc(ch->buf, ch->len + want);
+    char *nb = weft__grow(ch->buf, ch->len, ch->len + want);
 
     if (!nb) {
       *b = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
@@ -99,10 +139,39 @@ static void chan_written(uv_write_t *req, int status) {
   /* A failed write means the peer is gone: the reader sees EOF and the
    * owner handles it there. */
   WEFT__UNUSED(status);
-  weft_free(w->owned);
+  if (w->owned_cap > ch->spare_cap && w->owned_cap <= CHAN_KEEP_MAX) {
+    weft_free(ch->spare);
+    ch->spare = w->owned;
+    ch->spare_cap = w->owned_cap;
+  } else {
+    weft_free(w->owned);
+  }
   weft_free(w);
   if (--ch->writes == 0 && ch->on_drain)
     ch->on_drain(ch);
+}
+
+void *weft__chan_buf(weft__chan *ch, size_t size, size_t *cap) {
+  void *b = ch->spare;
+
+  if (b && ch->spare_cap >= size) {
+    *cap = ch->spare_cap;
+    ch->spare = NULL;
+    ch->spare_cap = 0;
+    return b;
+  }
+  *cap = size;
+  if ((b = weft_malloc(size)) != NULL)
+    weft__prefault(b, size);
+  return b;
+}
+
+int weft__chan_send_buf(weft__chan *ch, const weft__pframe *h, void *buf, size_t cap) {
+  int rc = weft__chan_send(ch, h, buf, buf);
+
+  if (rc == 0) /* the write just queued is the last one */
+    ch->last_write->owned_cap = cap;
+  return rc;
 }
 
 int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, void *owned) {
@@ -116,6 +185,7 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
   }
   w->h = *h;
   w->owned = owned;
+  w->owned_cap = 0;
   w->req.data = w;
   bufs[0] = uv_buf_init((char *)&w->h, sizeof w->h);
   bufs[1] = uv_buf_init((char *)data, (unsigned)h->len);
@@ -126,11 +196,15 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
     return rc;
   }
   ch->writes++;
+  ch->last_write = w;
   return 0;
 }
 
 void weft__chan_dispose(weft__chan *ch) {
   weft_free(ch->buf);
+  weft_free(ch->spare);
+  ch->spare = NULL;
+  ch->spare_cap = 0;
   ch->buf = NULL;
   ch->len = ch->cap = 0;
 }

@@ -15,9 +15,17 @@
 
 #define FLUSH_AFTER 0.005 /* seconds between results frames of a busy child */
 
-/* One ITEMS frame's payload, kept until its last item is done. */
+/* One ITEMS frame's payload, queued until its last item is taken and
+ * kept until its last item is done. */
 typedef struct cchunk {
-  size_t refs;
+  struct cchunk *next; /* the queue */
+  size_t cap;          /* payload bytes allocated */
+  size_t refs;         /* items not done */
+  size_t left;         /* items not taken */
+  size_t seg_left;     /* items of the current segment not taken */
+  uint64_t id;         /* the next item's */
+  weft_pool_fn fn;
+  size_t off, len;
   char data[];
 } cchunk;
 
@@ -32,12 +40,14 @@ typedef struct cstate {
   weft__chan ch;
   int fd;
   const weft_pool_opts *opts;
-  citem *q; /* the local queue: q[head..len) */
-  size_t head, len, cap;
-  size_t workers; /* worker tasks alive */
-  size_t running; /* of which running an item */
-  char *out;      /* results not sent yet: records and their bytes */
+  cchunk *qhead, *qtail; /* the local queue of frames */
+  size_t queued;         /* items not taken */
+  size_t workers;        /* worker tasks alive */
+  size_t running;        /* of which running an item */
+  char *out;             /* results not sent yet: records and their bytes */
   size_t outlen, outcap, outcount;
+  size_t outhint; /* the size the last results buffer grew to */
+  cchunk *spare;  /* a chunk done with, for the next frame */
   double last_flush;
   int eof, flush_soon;
   weft_future *idle;   /* set once nothing is left to do */
@@ -59,7 +69,7 @@ static double mono(void) {
 }
 
 static void check_idle(cstate *cs) {
-  if (cs->eof && cs->head == cs->len && cs->workers == 0 && cs->outlen == 0 && !cs->flush_soon &&
+  if (cs->eof && cs->queued == 0 && cs->workers == 0 && cs->outlen == 0 && !cs->flush_soon &&
       cs->ch.writes == 0 && cs->idle && !weft_future_done(cs->idle))
     weft_future_set_result(cs->idle, NULL);
 }
@@ -71,7 +81,7 @@ static void flush(cstate *cs) {
   cs->last_flush = mono();
   if (!cs->outlen)
     return;
-  if (weft__chan_send(&cs->ch, &h, cs->out, cs->out) != 0)
+  if (weft__chan_send_buf(&cs->ch, &h, cs->out, cs->outcap) != 0)
     die();
   cs->out = NULL;
   cs->outlen = cs->outcap = cs->outcount = 0;
@@ -85,21 +95,32 @@ static void flush_cb(void *arg) {
   check_idle(cs);
 }
 
+/* Room for need bytes of results: a buffer as large as the last one. */
+static void out_reserve(cstate *cs, size_t need) {
+  size_t cap = cs->outcap ? cs->outcap : (cs->outhint ? cs->outhint : 4096);
+  char *nb;
+
+  if (need <= cs->outcap)
+    return;
+  while (cap < need)
+    cap *= 2;
+  if (!cs->out) /* the buffer of a results frame sent before, if it fits */
+    nb = weft__chan_buf(&cs->ch, cap, &cap);
+  else
+    nb = weft__grow(cs->out, cs->outlen, cap);
+  if (!nb)
+    die();
+  cs->out = nb;
+  cs->outcap = cap;
+  if (cap <= 2 * WEFT__FRAME_CAP) /* not after one huge result */
+    cs->outhint = cap;
+}
+
 static void out_append(cstate *cs, uint64_t id, int code, const void *data, size_t len) {
-  weft__precord r = {.id = id, .len = len, .aux = code};
+  weft__precord r = {.id = id, .len = (uint32_t)len, .code = code};
   size_t need = cs->outlen + sizeof r + len;
 
-  if (need > cs->outcap) {
-    size_t cap = cs->outcap ? cs->outcap : 4096;
-    char *nb;
-
-    while (cap < need)
-      cap *= 2;
-    if (!(nb = weft_realloc(cs->out, cap)))
-      die();
-    cs->out = nb;
-    cs->outcap = cap;
-  }
+  out_reserve(cs, need);
   memcpy(cs->out + cs->outlen, &r, sizeof r);
   if (len)
     memcpy(cs->out + cs->outlen + sizeof r, data, len);
@@ -124,11 +145,22 @@ static void result_ready(cstate *cs, int chunk_done) {
   }
 }
 
+/* A chunk whose items are done: kept for the next frame if it is the
+ * largest. */
+static void chunk_release(cstate *cs, cchunk *c) {
+  if (cs->spare && cs->spare->cap >= c->cap) {
+    weft_free(c);
+    return;
+  }
+  weft_free(cs->spare);
+  cs->spare = c;
+}
+
 /* Run one item on the current worker task and queue its outcome; a
  * weft_fail in fn becomes the item's error, not the worker's. */
-static void item_run(cstate *cs, citem *it) {
+static void item_run(cstate *cs, citem *it, char *scratch) {
   weft_task *t = weft__current();
-  weft_buf out = {0};
+  weft_buf out = {scratch, 0};
   int done;
 
   it->fn(&it->arg, &out);
@@ -142,22 +174,78 @@ static void item_run(cstate *cs, citem *it) {
   } else {
     out_append(cs, it->id, 0, out.data, out.len);
   }
-  weft_buf_free(&out);
+  if (out.data != scratch)
+    weft_free(out.data);
   if ((done = --it->chunk->refs == 0) != 0)
-    weft_free(it->chunk);
+    chunk_release(cs, it->chunk);
   result_ready(cs, done);
+}
+
+/* A malformed frame: the parent is not ours. */
+static void bad_frame(void) {
+  die();
+}
+
+/* Take the next queued item. 0 when the queue is empty. */
+static int queue_take(cstate *cs, citem *it) {
+  cchunk *c = cs->qhead;
+  uint32_t len;
+
+  if (!c)
+    return 0;
+  if (c->seg_left == 0) {
+    weft__pseg_hdr sh;
+
+    if (c->len - c->off < sizeof sh)
+      bad_frame();
+    memcpy(&sh, c->data + c->off, sizeof sh);
+    c->off += sizeof sh;
+    if (sh.count == 0 || sh.count > c->left)
+      bad_frame();
+    c->seg_left = (size_t)sh.count;
+    c->id = sh.id;
+    c->fn = (weft_pool_fn)(uintptr_t)sh.fn;
+  }
+  if (c->len - c->off < sizeof len)
+    bad_frame();
+  memcpy(&len, c->data + c->off, sizeof len);
+  c->off += sizeof len;
+  if (len > c->len - c->off)
+    bad_frame();
+  *it = (citem){c->id++, c->fn, {len ? c->data + c->off : NULL, len}, c};
+  c->off += len;
+  c->seg_left--;
+  cs->queued--;
+  if (--c->left == 0 && !(cs->qhead = c->next))
+    cs->qtail = NULL;
+  return 1;
+}
+
+static void *worker_main(void *arg);
+
+/* One more worker when every worker is busy and items wait, up to
+ * childconcurrency: it runs once the busy ones suspend or finish, so items
+ * that never suspend run one after the other on one worker. */
+static void worker_spare(cstate *cs) {
+  if (cs->queued == 0 || cs->workers > cs->running || cs->workers >= cs->opts->childconcurrency)
+    return;
+  if (weft_spawn(NULL, worker_main, cs, NULL) != 0) {
+    if (cs->workers == 0)
+      die();
+    return;
+  }
+  cs->workers++;
 }
 
 static void *worker_main(void *arg) {
   cstate *cs = arg;
+  char scratch[WEFT_POOL_SCRATCH];
+  citem it;
 
-  while (cs->head < cs->len) {
-    citem it = cs->q[cs->head++];
-
-    if (cs->head == cs->len)
-      cs->head = cs->len = 0;
+  while (queue_take(cs, &it)) {
     cs->running++;
-    item_run(cs, &it);
+    worker_spare(cs);
+    item_run(cs, &it, scratch);
     cs->running--;
   }
   cs->workers--;
@@ -165,69 +253,44 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-/* A worker for each queued item that no free worker will take, up to
- * childconcurrency in all. */
-static void workers_start(cstate *cs) {
-  size_t want = cs->running + (cs->len - cs->head);
+/* Room for the results of a frame's items, guessing each about as large
+ * as its argument (up to a frame's worth). */
+static void out_guess(cstate *cs, const weft__pframe *h) {
+  size_t want = (size_t)h->count * sizeof(weft__precord) + h->len;
 
-  if (want > cs->opts->childconcurrency)
-    want = cs->opts->childconcurrency;
-  while (cs->workers < want) {
-    if (weft_spawn(NULL, worker_main, cs, NULL) != 0) {
-      if (cs->workers == 0)
-        die();
-      return;
-    }
-    cs->workers++;
-  }
+  out_reserve(cs, cs->outlen + (want < WEFT__FRAME_CAP ? want : WEFT__FRAME_CAP));
 }
 
-static void queue_reserve(cstate *cs, size_t n) {
-  citem *nq;
-  size_t cap;
-
-  if (cs->head && cs->len + n > cs->cap) {
-    memmove(cs->q, cs->q + cs->head, (cs->len - cs->head) * sizeof *cs->q);
-    cs->len -= cs->head;
-    cs->head = 0;
-  }
-  if (cs->len + n <= cs->cap)
-    return;
-  for (cap = cs->cap ? cs->cap : 64; cap < cs->len + n; cap *= 2)
-    ;
-  if (!(nq = weft_realloc(cs->q, cap * sizeof *nq)))
-    die();
-  cs->q = nq;
-  cs->cap = cap;
-}
-
-/* Queue a frame's items; they keep the copied payload alive. */
+/* Queue a frame's items (a copy of the payload, which they keep alive). */
 static void on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
   cstate *cs = ch->data;
   cchunk *c;
-  size_t off = 0;
-  weft__precord r;
 
   if (h->kind != WEFT__PF_ITEMS || h->count == 0)
     return;
-  queue_reserve(cs, h->count);
-  if (!(c = weft_malloc(sizeof *c + h->len)))
+  if (cs->spare && cs->spare->cap >= h->len) {
+    c = cs->spare;
+    cs->spare = NULL;
+  } else if ((c = weft_malloc(sizeof *c + h->len)) != NULL) {
+    weft__prefault(c, sizeof *c + h->len);
+    c->cap = h->len;
+  } else {
     die();
-  memcpy(c->data, payload, h->len);
-  c->refs = 0;
-  while (c->refs < h->count && h->len - off >= sizeof r) {
-    memcpy(&r, c->data + off, sizeof r);
-    off += sizeof r;
-    if (r.len > h->len - off)
-      die(); /* a malformed frame: the parent is not ours */
-    cs->q[cs->len++] =
-        (citem){r.id, (weft_pool_fn)(uintptr_t)r.aux, {r.len ? c->data + off : NULL, r.len}, c};
-    c->refs++;
-    off += r.len;
   }
-  if (c->refs == 0)
-    weft_free(c);
-  workers_start(cs);
+  memcpy(c->data, payload, h->len);
+  c->next = NULL;
+  c->refs = c->left = h->count;
+  c->seg_left = 0;
+  c->off = 0;
+  c->len = h->len;
+  if (cs->qtail)
+    cs->qtail->next = c;
+  else
+    cs->qhead = c;
+  cs->qtail = c;
+  cs->queued += h->count;
+  out_guess(cs, h);
+  worker_spare(cs);
 }
 
 static void on_eof(weft__chan *ch, int err) {
@@ -269,7 +332,7 @@ static void *child_main(void *arg) {
   weft_future_release(cs->idle);
   weft_future_release(cs->closed);
   weft__chan_dispose(&cs->ch);
-  weft_free(cs->q);
+  weft_free(cs->spare);
   return NULL;
 }
 

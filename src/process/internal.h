@@ -23,13 +23,21 @@ typedef struct weft__pframe {
   uint64_t len;
 } weft__pframe;
 
-/* A frame's payload is a run of records, each followed by len bytes: an
- * item's argument (ITEMS) or a result or error message (RESULTS). */
+/* An ITEMS payload is a run of segments: this header, then count items,
+ * each a uint32_t length and its bytes. The items of a segment have the ids
+ * id, id + 1, ... and run fn (valid in a forked child). */
+typedef struct weft__pseg_hdr {
+  uint64_t id;
+  uint64_t fn;
+  uint64_t count;
+} weft__pseg_hdr;
+
+/* A RESULTS payload is a run of records, each followed by len bytes: the
+ * item's result (code 0) or its error message. */
 typedef struct weft__precord {
   uint64_t id;
-  uint64_t len;
-  int64_t aux; /* ITEMS: the worker function (valid in a forked child);
-                * RESULTS: 0 or the item's error code */
+  uint32_t len;
+  int32_t code;
 } weft__precord;
 
 /* A frame's payload stops growing past this (one record always fits). */
@@ -46,6 +54,9 @@ struct weft__chan {
   char *buf;
   size_t len, cap;
   size_t writes; /* writes queued and not completed */
+  struct chan_write *last_write;
+  void *spare; /* a sent frame's buffer, for the next one */
+  size_t spare_cap;
   weft__chan_frame_cb on_frame;
   weft__chan_eof_cb on_eof;
   void (*on_drain)(weft__chan *ch); /* writes dropped to 0; may be NULL */
@@ -57,7 +68,23 @@ int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd);
 /* Queue a frame. owned (may be NULL) is weft_free'd once written (also on
  * failure). 0, -ENOMEM, or a libuv error. */
 int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, void *owned);
-/* Free the read buffer (after the pipe is closed). */
+/* A buffer of at least size bytes for a frame: the one of a frame sent
+ * before when large enough; *cap gets its size. NULL if out of memory. */
+void *weft__chan_buf(weft__chan *ch, size_t size, size_t *cap);
+/* Queue a frame whose payload is buf (of cap bytes, from weft__chan_buf):
+ * buf is kept for a later frame once written (freed on failure). 0,
+ * -ENOMEM, or a libuv error. */
+int weft__chan_send_buf(weft__chan *ch, const weft__pframe *h, void *buf, size_t cap);
+/* Fault in the whole pages of [p, p + len) with one call instead of one
+ * fault per page as they are first written (several times cheaper, much
+ * more so in a virtual machine). For buffers about to be filled; a no-op
+ * for small ranges and where the kernel cannot. */
+void weft__prefault(void *p, size_t len);
+/* Move the used bytes of old into a new prefaulted buffer of cap bytes
+ * and free old (realloc would copy into pages not faulted in yet). The
+ * new buffer, or NULL (old is kept). */
+void *weft__grow(void *old, size_t used, size_t cap);
+/* Free the buffers (after the pipe is closed). */
 void weft__chan_dispose(weft__chan *ch);
 
 /* The exit status of a child that could not set itself up or could not
@@ -70,41 +97,47 @@ void weft__child_run(int fd, const weft_pool_opts *opts) __attribute__((noreturn
 /* ---- pool batches ----------------------------------------------------- */
 
 typedef struct weft__pbatch weft__pbatch;
-typedef struct weft__pchild weft__pchild;
 
-typedef struct weft__pjob {
-  weft__list link; /* child->inflight, once sent */
-  weft__pbatch *batch;
-  uint64_t id;
-  const char *data; /* the item's bytes, in the batch's arena */
-  size_t len;
-  weft__pchild *child; /* the child it was sent to, NULL while pending */
-  int done;
-  int local;            /* failed here (send, receive, death), not by its function */
-  weft_pool_result res; /* valid once done */
-} weft__pjob;
+/* Per-item state bits of a batch. */
+enum { WEFT__PI_DONE = 1, WEFT__PI_LOCAL = 2 /* failed here, not by fn */ };
+
+/* Where a batch puts its outcomes. */
+typedef struct weft__psink {
+  weft_pool_result *res; /* results[i] (NULL: an array of the batch's own) */
+  weft_pool_results *ar; /* or the spans and bytes of an arena */
+  int copy;              /* copy the items: the caller returns at once */
+  int order;             /* keep the completion order (streams) */
+} weft__psink;
 
 struct weft__pbatch {
   weft_pool *pool;
   size_t n, ndone, ntaken, outstanding;
   size_t chunk;     /* items per frame */
-  size_t next;      /* jobs[next..n) were not sent yet */
+  size_t next;      /* items[next..n) were not sent yet */
   weft__list plink; /* in pool->pending while some were not sent */
   weft_pool_fn fn;
-  weft__pjob *jobs;
-  char *arena;   /* a copy of every item's bytes */
-  size_t *order; /* indices in completion order */
+  const weft_buf *items; /* the caller's, or copies */
+  weft_buf *copies;      /* with copy: the items, their bytes in arena */
+  char *arena;
+  unsigned char *state;  /* WEFT__PI_* per item */
+  weft_pool_result *res; /* results, unless ar or dropped */
+  weft_pool_results *ar;
+  int own_res;       /* res is the batch's: freed with it */
+  size_t *order;     /* indices in completion order, or NULL */
+  size_t first_fail; /* the lowest failed index (n if none) */
+  int first_code;
   weft_future *wake;
   int abandoned;
 };
 
-/* Submit n items (copied) as one batch. 0, -ESHUTDOWN, -ENOMEM. */
+/* Submit n items as one batch, its outcomes going where sink says.
+ * 0, -ESHUTDOWN, -ENOMEM. */
 int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
-                     weft__pbatch **out);
+                     const weft__psink *sink, weft__pbatch **out);
 /* Suspend until more than k items are done. 0, -ECANCELED, -ETIMEDOUT. */
 int weft__batch_wait(weft__pbatch *b, size_t k);
-/* The caller no longer wants the batch: pending items are dropped, the
- * batch is freed once nothing runs. */
+/* The caller no longer wants the batch: pending items are dropped, later
+ * outcomes are not stored, the batch is freed once nothing runs. */
 void weft__batch_abandon(weft__pbatch *b);
 /* Options for a one-child pool that does not replace its child. */
 int weft__pool_new_single(weft_pool **out);

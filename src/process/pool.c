@@ -18,17 +18,34 @@
 /* A child's status when other code (a waitpid(-1) elsewhere) reaped it. */
 #define STATUS_UNKNOWN (-1)
 
-struct weft__pchild {
+/* One segment of a frame sent: count items of b from first. */
+typedef struct sent_seg {
+  weft__pbatch *b;
+  size_t first, count;
+  size_t left; /* not answered yet: b is alive while left > 0 */
+} sent_seg;
+
+/* An ITEMS frame sent to a child and not fully answered: its items have
+ * the ids first_id .. first_id + count - 1, in segment order. */
+typedef struct sent_frame {
+  weft__list link; /* child->sent, oldest first */
+  uint64_t first_id;
+  size_t count, left;
+  size_t nseg;
+  sent_seg seg[];
+} sent_frame;
+
+typedef struct weft__pchild {
   weft_pool *pool;
   size_t slot;
   pid_t pid;
   weft__chan ch;
-  weft__list inflight;
+  weft__list sent; /* sent_frame */
   size_t ninflight, nassigned;
   int eof, reaped, shut, status;
   int read_err; /* reading its results failed: its items fail with this */
   uv_shutdown_t sreq;
-};
+} weft__pchild;
 
 struct weft_pool {
   weft_loop *loop;
@@ -63,53 +80,115 @@ static void pool_maybe_free(weft_pool *p) {
 /* ---- batches ---------------------------------------------------------- */
 
 static void batch_free(weft__pbatch *b) {
-  for (size_t i = 0; b->jobs && b->ntaken < b->n && i < b->n; i++)
-    if (b->jobs[i].done)
-      weft_pool_result_clear(&b->jobs[i].res);
+  if (b->own_res && b->res) {
+    for (size_t i = 0; i < b->n; i++)
+      weft_pool_result_clear(&b->res[i]);
+    weft_free(b->res);
+  }
+  weft_free(b->copies);
   weft_free(b->arena);
-  weft_free(b->jobs);
+  weft_free(b->state);
   weft_free(b->order);
   weft_free(b);
 }
 
-/* Record a job's outcome (taking buf and message) and wake the batch. */
-static void job_finish(weft__pjob *j, int code, weft_buf buf, char *message) {
-  weft__pbatch *b = j->batch;
+#define ARENA_GUESS_MAX (8u << 20)
 
-  if (j->child)
-    weft__list_remove(&j->link);
-  j->child = NULL;
-  j->done = 1;
-  j->res.buf = buf;
-  j->res.code = code;
-  j->res.message = message;
-  b->order[b->ndone++] = (size_t)(j - b->jobs);
-  b->outstanding--;
-  if (b->abandoned) {
-    if (b->outstanding == 0)
-      batch_free(b);
+/* Room for add more bytes in the arena's data block, and for as many per
+ * item still to come (up to ARENA_GUESS_MAX of guess). 0, -ENOMEM. */
+static int arena_grow(weft_pool_results *r, size_t add, size_t to_come) {
+  size_t guess = add < ARENA_GUESS_MAX / (to_come + 1) ? add * to_come : ARENA_GUESS_MAX;
+  size_t cap = r->cap ? 2 * r->cap : 4096;
+  char *nd;
+
+  if (r->cap - r->len >= add)
+    return 0;
+  if (cap < r->len + add + guess)
+    cap = r->len + add + guess;
+  if (!(nd = weft__grow(r->data, r->len, cap)))
+    return -ENOMEM;
+  r->data = nd;
+  r->cap = cap;
+  return 0;
+}
+
+/* Store item i's outcome in the arena: its result, or its message and a
+ * NUL. Returns the code stored (-ENOMEM when the bytes found no room). */
+static int arena_put(weft_pool_results *r, size_t i, int code, const char *data, size_t len,
+                     size_t to_come) {
+  weft_pool_span *sp = &r->items[i];
+  size_t need = len + (code != 0);
+
+  if (need && arena_grow(r, need, to_come) != 0) {
+    *sp = (weft_pool_span){r->len, 0, code ? code : -ENOMEM};
+    return sp->code;
+  }
+  if (len)
+    memcpy(r->data + r->len, data, len);
+  if (code)
+    r->data[r->len + len] = '\0';
+  *sp = (weft_pool_span){r->len, (uint32_t)len, code};
+  r->len += need;
+  return code;
+}
+
+/* Store item i's outcome in res: an owned copy of the result, or of the
+ * message. Returns the code stored. */
+static int result_put(weft_pool_result *res, int code, const char *data, size_t len) {
+  *res = (weft_pool_result){.code = code};
+  if (code && !data) /* dropped: no message */
+    return code;
+  if (code) {
+    if ((res->message = weft_malloc(len + 1)) != NULL) {
+      memcpy(res->message, data, len);
+      res->message[len] = '\0';
+    }
+    return code;
+  }
+  if (!len)
+    return 0;
+  if (!(res->buf.data = weft_malloc(len))) {
+    static const char nomem[] = "no memory for a result";
+
+    return result_put(res, -ENOMEM, nomem, sizeof nomem - 1);
+  }
+  memcpy(res->buf.data, data, len);
+  res->buf.len = len;
+  return 0;
+}
+
+/* Record item i's outcome (code 0 and its result, or a code and its
+ * message) and wake the batch. An abandoned batch keeps nothing, and is
+ * freed with its last outstanding item: b must not be used after. */
+static void item_finish(weft__pbatch *b, size_t i, int code, const char *data, size_t len,
+                        int local) {
+  int stored = code;
+
+  if (b->ar)
+    stored = arena_put(b->ar, i, code, data, len, b->n - b->ndone - 1);
+  else if (b->res)
+    stored = result_put(&b->res[i], code, data, len);
+  if (stored != code) /* no memory here for its result */
+    local = 1;
+  code = stored;
+  b->state[i] |= WEFT__PI_DONE | (local ? WEFT__PI_LOCAL : 0);
+  if (code && i < b->first_fail) {
+    b->first_fail = i;
+    b->first_code = code;
+  }
+  if (b->order)
+    b->order[b->ndone] = i;
+  b->ndone++;
+  if (--b->outstanding == 0 && b->abandoned) {
+    batch_free(b);
     return;
   }
   if (b->wake && !weft_future_done(b->wake))
     weft_future_set_result(b->wake, NULL);
 }
 
-static void job_fail(weft__pjob *j, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void job_fail(weft__pjob *j, int code, const char *fmt, ...) {
-  char msg[160];
-  va_list ap;
-
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  j->local = 1;
-  job_finish(j, code, (weft_buf){0}, weft_strdup(msg));
-}
-
-static void fail_list(weft__list *l, int code, const char *msg) {
-  while (!weft__list_empty(l))
-    job_fail(weft__container_of(l->next, weft__pjob, link), code, "%s", msg);
+static void item_fail(weft__pbatch *b, size_t i, int code, const char *msg) {
+  item_finish(b, i, code, msg, msg ? strlen(msg) : 0, 1);
 }
 
 /* Finish the items of b never sent, with code and msg (none if NULL). */
@@ -121,12 +200,8 @@ static void batch_drop_unsent(weft__pbatch *b, int code, const char *msg) {
   weft__list_remove(&b->plink);
   b->pool->npending -= b->n - from;
   b->next = b->n;
-  for (size_t i = from; i < b->n; i++) {
-    if (msg)
-      job_fail(&b->jobs[i], code, "%s", msg);
-    else
-      job_finish(&b->jobs[i], code, (weft_buf){0}, NULL);
-  }
+  for (size_t i = from; i < b->n; i++)
+    item_finish(b, i, code, msg, msg ? strlen(msg) : 0, 1);
 }
 
 static void pending_fail(weft_pool *p, int code, const char *msg) {
@@ -134,32 +209,53 @@ static void pending_fail(weft_pool *p, int code, const char *msg) {
     batch_drop_unsent(weft__container_of(p->pending.next, weft__pbatch, plink), code, msg);
 }
 
-static int batch_alloc(weft__pbatch **out, weft_pool *p, size_t n, size_t bytes) {
+/* Copy the items: a stream's caller returns before they are sent. */
+static int batch_copy(weft__pbatch *b, const weft_buf *items) {
+  size_t bytes = 0, off = 0;
+
+  for (size_t i = 0; i < b->n; i++)
+    bytes += items[i].len;
+  if (!(b->copies = weft_malloc((b->n ? b->n : 1) * sizeof *b->copies)) ||
+      (bytes && !(b->arena = weft_malloc(bytes))))
+    return -ENOMEM;
+  for (size_t i = 0; i < b->n; i++) {
+    b->copies[i] = (weft_buf){items[i].len ? b->arena + off : NULL, items[i].len};
+    if (items[i].len)
+      memcpy(b->arena + off, items[i].data, items[i].len);
+    off += items[i].len;
+  }
+  b->items = b->copies;
+  return 0;
+}
+
+static int batch_alloc(weft__pbatch **out, weft_pool *p, const weft_buf *items, size_t n,
+                       const weft__psink *sink) {
   weft__pbatch *b = weft_calloc(1, sizeof *b);
+  size_t cap = n ? n : 1;
 
   if (!b)
     return -ENOMEM;
   b->pool = p;
-  b->n = n;
-  b->jobs = weft_malloc((n ? n : 1) * sizeof *b->jobs);
-  b->order = weft_malloc((n ? n : 1) * sizeof *b->order);
-  b->arena = bytes ? weft_malloc(bytes) : NULL;
-  if (!b->jobs || !b->order || (bytes && !b->arena)) {
+  b->n = b->outstanding = b->first_fail = n;
+  b->items = items;
+  b->ar = sink->ar;
+  b->res = sink->res;
+  if (!b->ar && !b->res) {
+    b->own_res = 1;
+    b->res = weft_calloc(cap, sizeof *b->res);
+  }
+  if ((b->state = weft_malloc(cap)) != NULL) {
+    weft__prefault(b->state, cap);
+    memset(b->state, 0, cap);
+  }
+  if (sink->order)
+    b->order = weft_malloc(cap * sizeof *b->order);
+  if ((!b->res && !b->ar) || !b->state || (sink->order && !b->order) ||
+      (sink->copy && batch_copy(b, items) != 0)) {
     batch_free(b);
     return -ENOMEM;
   }
   *out = b;
-  return 0;
-}
-
-static int copy_buf(weft_buf *dst, const weft_buf *src) {
-  dst->len = src ? src->len : 0;
-  dst->data = NULL;
-  if (!dst->len)
-    return 0;
-  if (!(dst->data = weft_malloc(dst->len)))
-    return -ENOMEM;
-  memcpy(dst->data, src->data, dst->len);
   return 0;
 }
 
@@ -173,38 +269,19 @@ static size_t batch_chunk(const weft_pool *p, size_t n) {
 }
 
 int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
-                     weft__pbatch **out) {
-  size_t bytes = 0, off = 0;
+                     const weft__psink *sink, weft__pbatch **out) {
   weft__pbatch *b;
   int rc;
 
   if (p->closed)
     return -ESHUTDOWN;
-  for (size_t i = 0; i < n; i++)
-    bytes += items[i].len;
-  if ((rc = batch_alloc(&b, p, n, bytes)) != 0)
+  if ((rc = batch_alloc(&b, p, items, n, sink)) != 0)
     return rc;
   b->chunk = batch_chunk(p, n);
   b->fn = fn;
-  for (size_t i = 0; i < n; i++) {
-    weft__pjob *j = &b->jobs[i];
-
-    j->batch = b;
-    j->id = ++p->next_id;
-    j->len = items[i].len;
-    j->data = NULL;
-    j->child = NULL;
-    j->done = j->local = 0;
-    if (j->len) {
-      j->data = b->arena + off;
-      memcpy(b->arena + off, items[i].data, j->len);
-    }
-    off += j->len;
-  }
   if (n)
     weft__list_insert_tail(&p->pending, &b->plink);
   p->npending += n;
-  b->outstanding = n;
   *out = b;
   pool_pump(p);
   return 0;
@@ -224,8 +301,12 @@ int weft__batch_wait(weft__pbatch *b, size_t k) {
 }
 
 void weft__batch_abandon(weft__pbatch *b) {
-  /* Drop what was never sent first: an abandoned batch frees itself when
-   * its last job ends, which must not happen inside this loop. */
+  /* Stop storing (the caller's results are no longer ours), then drop
+   * what was never sent: an abandoned batch frees itself when its last
+   * item ends, which must not happen inside that loop. */
+  b->ar = NULL;
+  if (!b->own_res)
+    b->res = NULL;
   batch_drop_unsent(b, -ECANCELED, NULL);
   b->abandoned = 1;
   if (b->outstanding == 0)
@@ -234,35 +315,70 @@ void weft__batch_abandon(weft__pbatch *b) {
 
 /* ---- children --------------------------------------------------------- */
 
-static weft__pjob *inflight_find(weft__pchild *c, uint64_t id) {
-  for (weft__list *l = c->inflight.next; l != &c->inflight; l = l->next) {
-    weft__pjob *j = weft__container_of(l, weft__pjob, link);
+/* Fail every item of f not answered yet. A segment's batch may be freed by
+ * its last item: the loop stops on the segment's own count. */
+static void frame_fail(sent_frame *f, int code, const char *msg) {
+  for (size_t k = 0; k < f->nseg; k++) {
+    sent_seg *g = &f->seg[k];
 
-    if (j->id == id)
-      return j;
+    for (size_t i = g->first; g->left && i < g->first + g->count; i++) {
+      if (g->b->state[i] & WEFT__PI_DONE)
+        continue;
+      g->left--;
+      f->left--;
+      item_fail(g->b, i, code, msg);
+    }
+  }
+}
+
+/* Fail what c has in flight and forget its frames. */
+static void child_fail_sent(weft__pchild *c, int code, const char *msg) {
+  while (!weft__list_empty(&c->sent)) {
+    sent_frame *f = weft__container_of(c->sent.next, sent_frame, link);
+
+    weft__list_remove(&f->link);
+    frame_fail(f, code, msg);
+    weft_free(f);
+  }
+  c->ninflight = 0;
+}
+
+/* The frame and segment of c's item id, NULL if it is not in flight. */
+static sent_frame *sent_find(weft__pchild *c, uint64_t id, sent_seg **seg, size_t *index) {
+  for (weft__list *l = c->sent.next; l != &c->sent; l = l->next) {
+    sent_frame *f = weft__container_of(l, sent_frame, link);
+    uint64_t k = id - f->first_id;
+
+    if (id < f->first_id || k >= f->count)
+      continue;
+    for (size_t s = 0; s < f->nseg; k -= f->seg[s++].count) {
+      if (k < f->seg[s].count) {
+        *seg = &f->seg[s];
+        *index = f->seg[s].first + (size_t)k;
+        return f;
+      }
+    }
   }
   return NULL;
 }
 
 static void child_on_result(weft__pchild *c, const weft__precord *r, const char *data) {
-  weft__pjob *j = inflight_find(c, r->id);
-  weft_buf buf = {0};
-  char *msg = NULL;
+  sent_seg *g;
+  size_t i;
+  sent_frame *f = sent_find(c, r->id, &g, &i);
+  weft__pbatch *b;
 
-  if (!j)
-    return; /* failed already (terminate) */
+  /* a segment with nothing left may have lost its batch */
+  if (!f || !g->left || (g->b->state[i] & WEFT__PI_DONE))
+    return; /* failed already */
+  b = g->b;
   c->ninflight--;
-  if (r->aux) {
-    if ((msg = weft_malloc(r->len + 1)) != NULL) {
-      memcpy(msg, data, r->len);
-      msg[r->len] = '\0';
-    }
-    job_finish(j, r->aux < 0 ? (int)r->aux : -EINVAL, buf, msg);
-  } else if (copy_buf(&buf, &(weft_buf){(void *)data, r->len}) != 0) {
-    job_fail(j, -ENOMEM, "no memory for a result of %zu bytes", (size_t)r->len);
-  } else {
-    job_finish(j, 0, buf, NULL);
+  g->left--;
+  if (--f->left == 0) {
+    weft__list_remove(&f->link);
+    weft_free(f);
   }
+  item_finish(b, i, r->code > 0 ? -EINVAL : r->code, data, r->len, 0);
 }
 
 static void child_on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
@@ -317,7 +433,7 @@ static void child_finish(weft__pchild *c) {
              weft_strerror(c->read_err));
   else
     child_death_message(c, msg, sizeof msg);
-  fail_list(&c->inflight, c->read_err ? c->read_err : WEFT_POOL_WORKER_DIED, msg);
+  child_fail_sent(c, c->read_err ? c->read_err : WEFT_POOL_WORKER_DIED, msg);
   p->children[c->slot] = NULL;
   p->alive--;
   uv_close((uv_handle_t *)&c->ch.pipe, child_closed); /* closes the fd now */
@@ -387,6 +503,40 @@ static void sigchld_cb(uv_signal_t *h, int signum) {
       child_reap(p->children[i]);
 }
 
+#ifdef WEFT__ASAN
+#include <sanitizer/lsan_interface.h>
+
+static void batch_lsan_root(weft__pbatch *b) {
+  if (b->ar)
+    __lsan_register_root_region(b->ar, sizeof *b->ar);
+  else if (b->res && !b->own_res)
+    __lsan_register_root_region(b->res, b->n * sizeof *b->res);
+}
+
+/* In a new child: the outcomes of the maps running are stored in their
+ * callers' memory, often a task's stack, which the leak checker does not
+ * scan; they are no leak of the child's should a worker call exit(). */
+static void child_lsan_roots(weft_pool *p) {
+  for (weft__list *l = p->pending.next; l != &p->pending; l = l->next)
+    batch_lsan_root(weft__container_of(l, weft__pbatch, plink));
+  for (size_t i = 0; i < p->nslots; i++) {
+    weft__pchild *c = p->children[i];
+
+    for (weft__list *l = c && c->pool ? c->sent.next : NULL; l && l != &c->sent; l = l->next) {
+      sent_frame *f = weft__container_of(l, sent_frame, link);
+
+      for (size_t k = 0; k < f->nseg; k++)
+        if (f->seg[k].left)
+          batch_lsan_root(f->seg[k].b);
+    }
+  }
+}
+#else
+static void child_lsan_roots(weft_pool *p) {
+  WEFT__UNUSED(p);
+}
+#endif
+
 /* In the new child: drop the parent's ends of the other children's
  * sockets, so each child sees EOF when the parent closes its own. */
 static void __attribute__((noreturn)) child_enter(weft_pool *p, int fd) {
@@ -397,6 +547,7 @@ static void __attribute__((noreturn)) child_enter(weft_pool *p, int fd) {
     if (c && c->pool && uv_fileno((uv_handle_t *)&c->ch.pipe, &ofd) == 0)
       close(ofd);
   }
+  child_lsan_roots(p);
   weft__child_run(fd, &p->opts);
 }
 
@@ -428,7 +579,7 @@ static int child_spawn(weft_pool *p, size_t slot) {
   }
   c->pool = p;
   c->slot = slot;
-  weft__list_init(&c->inflight);
+  weft__list_init(&c->sent);
   c->ch.data = c;
   c->ch.on_frame = child_on_frame;
   c->ch.on_eof = child_on_eof;
@@ -463,26 +614,19 @@ static size_t child_room(const weft_pool *p, const weft__pchild *c, size_t chunk
   return room;
 }
 
-/* The items c took last (the tail of its in-flight list) fail with rc. */
-static void fail_sent(weft__pchild *c, size_t n, int rc) {
-  while (n--) {
-    weft__pjob *j = weft__container_of(c->inflight.prev, weft__pjob, link);
-
-    c->ninflight--;
-    job_fail(j, rc, "could not send the item to worker %zu", c->slot);
-  }
-}
-
-/* Count the pending items (at most max) that fit one frame. */
-static size_t frame_plan(const weft_pool *p, size_t max, size_t *bytes) {
+/* Count the pending items (at most max) that fit one frame; *bytes and
+ * *nseg get bounds on its size and on the batches it takes from. */
+static size_t frame_plan(const weft_pool *p, size_t max, size_t *bytes, size_t *nseg) {
   size_t n = 0;
 
-  *bytes = 0;
+  *bytes = *nseg = 0;
   for (weft__list *l = p->pending.next; l != &p->pending && n < max; l = l->next) {
     const weft__pbatch *b = weft__container_of(l, weft__pbatch, plink);
 
+    *bytes += sizeof(weft__pseg_hdr);
+    ++*nseg;
     for (size_t i = b->next; i < b->n && n < max; i++, n++) {
-      size_t add = sizeof(weft__precord) + b->jobs[i].len;
+      size_t add = sizeof(uint32_t) + b->items[i].len;
 
       if (n && *bytes + add > WEFT__FRAME_CAP)
         return n;
@@ -492,42 +636,72 @@ static size_t frame_plan(const weft_pool *p, size_t max, size_t *bytes) {
   return n;
 }
 
-/* The next item never sent, taken off the pending queue. */
-static weft__pjob *pending_take(weft_pool *p) {
+/* Write up to max items of the head batch at buf (NULL: count only) as
+ * one segment, and take them off the pending queue. Returns the bytes. */
+static size_t seg_write(weft_pool *p, char *buf, size_t max, uint64_t id, sent_seg *g) {
   weft__pbatch *b = weft__container_of(p->pending.next, weft__pbatch, plink);
-  weft__pjob *j = &b->jobs[b->next++];
+  size_t count = b->n - b->next < max ? b->n - b->next : max, off = sizeof(weft__pseg_hdr);
+  weft__pseg_hdr sh = {.id = id, .fn = (uint64_t)(uintptr_t)b->fn, .count = count};
 
+  *g = (sent_seg){b, b->next, count, count};
+  for (size_t i = b->next; buf && i < b->next + count; i++) {
+    uint32_t len = (uint32_t)b->items[i].len;
+
+    memcpy(buf + off, &len, sizeof len);
+    if (len)
+      memcpy(buf + off + sizeof len, b->items[i].data, len);
+    off += sizeof len + len;
+  }
+  if (buf)
+    memcpy(buf, &sh, sizeof sh);
+  b->next += count;
   if (b->next == b->n)
     weft__list_remove(&b->plink);
-  p->npending--;
-  return j;
+  p->npending -= count;
+  return off;
 }
 
-/* Move up to max pending items to c in one ITEMS frame. */
+/* Move up to max pending items to c in one ITEMS frame; if the frame
+ * cannot be built or sent, its items fail with why. */
 static void frame_send(weft_pool *p, weft__pchild *c, size_t max) {
-  size_t bytes, n = frame_plan(p, max, &bytes), off = 0;
-  char *buf = weft_malloc(bytes);
-  int rc;
+  size_t bytes, nseg, n = frame_plan(p, max, &bytes, &nseg), off = 0;
+  sent_frame *f = weft_malloc(sizeof *f + nseg * sizeof f->seg[0]);
+  size_t k = 0, cap;
+  char *buf = weft__chan_buf(&c->ch, bytes, &cap);
+  sent_seg segs[1];
+  int rc = -ENOMEM;
 
-  for (size_t i = 0; i < n; i++) {
-    weft__pjob *j = pending_take(p);
-    weft__precord r = {.id = j->id, .len = j->len, .aux = (int64_t)(uintptr_t)j->batch->fn};
+  for (size_t left = n; left; k++) {
+    sent_seg *g = f ? &f->seg[k] : segs;
 
-    weft__list_insert_tail(&c->inflight, &j->link);
-    j->child = c;
-    if (buf) {
-      memcpy(buf + off, &r, sizeof r);
-      if (j->len)
-        memcpy(buf + off + sizeof r, j->data, j->len);
-    }
-    off += sizeof r + j->len;
+    off += seg_write(p, buf ? buf + off : NULL, left, p->next_id + (n - left), g);
+    left -= g->count;
+    if (!f) /* no record to keep: fail them now */
+      for (size_t i = g->first; i < g->first + g->count; i++)
+        item_fail(g->b, i, -ENOMEM, "no memory to send the item");
   }
+  if (!f) {
+    weft_free(buf);
+    return;
+  }
+  f->first_id = p->next_id;
+  f->count = f->left = n;
+  f->nseg = k;
+  p->next_id += n;
+  weft__list_insert_tail(&c->sent, &f->link);
   c->ninflight += n;
   c->nassigned += n;
-  rc = buf ? weft__chan_send(&c->ch, &(weft__pframe){WEFT__PF_ITEMS, (uint32_t)n, bytes}, buf, buf)
-           : -ENOMEM;
-  if (rc)
-    fail_sent(c, n, rc);
+  if (buf)
+    rc = weft__chan_send_buf(&c->ch, &(weft__pframe){WEFT__PF_ITEMS, (uint32_t)n, off}, buf, cap);
+  if (rc) {
+    char msg[80];
+
+    snprintf(msg, sizeof msg, "could not send the item to worker %zu", c->slot);
+    weft__list_remove(&f->link);
+    c->ninflight -= f->left;
+    frame_fail(f, rc, msg);
+    weft_free(f);
+  }
 }
 
 /* Send c what it has room for, in frames of one chunk; a small room waits
@@ -668,8 +842,7 @@ int weft_pool_terminate(weft_pool *p) {
 
     if (!c)
       continue;
-    fail_list(&c->inflight, -ECANCELED, "pool terminated");
-    c->ninflight = 0;
+    child_fail_sent(c, -ECANCELED, "pool terminated");
     if (!c->reaped)
       kill(c->pid, SIGKILL);
   }

@@ -19,8 +19,9 @@ struct weft_process {
 };
 
 /* The item failed here for want of memory, not in the child. */
-static int lost_to_enomem(const weft__pbatch *b) {
-  return b->jobs[0].done && b->jobs[0].local && b->jobs[0].res.code == -ENOMEM;
+static int lost_to_enomem(const weft_process *p) {
+  return (p->b->state[0] & WEFT__PI_DONE) && (p->b->state[0] & WEFT__PI_LOCAL) &&
+         p->res.code == -ENOMEM;
 }
 
 int weft_process_start(weft_process **out, weft_pool_fn fn, const weft_buf *arg) {
@@ -35,13 +36,15 @@ int weft_process_start(weft_process **out, weft_pool_fn fn, const weft_buf *arg)
     return rc;
   }
   p->pid = weft_pool_pid(p->pool, 0);
-  if ((rc = weft__pool_batch(p->pool, fn, arg ? arg : &none, 1, &p->b)) != 0) {
+  rc = weft__pool_batch(p->pool, fn, arg ? arg : &none, 1,
+                        &(weft__psink){.res = &p->res, .copy = 1}, &p->b);
+  if (rc != 0) {
     weft_pool_free(p->pool);
     weft_free(p);
     return rc;
   }
-  weft_pool_close(p->pool);   /* the child exits once its one item is done */
-  if (lost_to_enomem(p->b)) { /* the argument could not be sent */
+  weft_pool_close(p->pool); /* the child exits once its one item is done */
+  if (lost_to_enomem(p)) {  /* the argument could not be sent */
     weft_process_free(p);
     return -ENOMEM;
   }
@@ -67,10 +70,8 @@ int weft_process_join(weft_process *p, int *exitcode) {
       return rc;
     if ((rc = weft_pool_join(p->pool)) != 0)
       return rc;
-    p->lost = lost_to_enomem(p->b);
-    local = p->b->jobs[0].local;
-    p->res = p->b->jobs[0].res;
-    p->b->jobs[0].res = (weft_pool_result){0};
+    p->lost = lost_to_enomem(p);
+    local = p->b->state[0] & WEFT__PI_LOCAL;
     weft__batch_abandon(p->b);
     p->b = NULL;
     p->joined = 1;
