@@ -158,7 +158,8 @@ typedef struct weft_http_response weft_http_response;
  * ClientTimeout, in seconds. 0: the default (total 300 s, the others
  * none); WEFT_HTTP_UNLIMITED: none. total covers the whole request
  * including reading the body; connect covers getting a connection (from
- * the pool or new, proxy included); sock_connect one TCP+TLS connect;
+ * the pool or new, the resolver's lookup and the proxy included);
+ * sock_connect one TCP+TLS connect;
  * sock_read the longest silence while waiting for data.
  */
 typedef struct weft_http_timeout {

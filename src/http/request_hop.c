@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,19 +71,47 @@ static int addr_list(weft__http_sb *sb, const struct addrinfo *res) {
   return n;
 }
 
-static int resolve_entry(weft__http_req *q, const char *host, int port) {
-  struct addrinfo hints = {0}, *res = NULL;
-  weft__http_sb sb = {0};
-  char head[300];
-  int rc;
+/* Look host up within the request's total timeout and its connect
+ * timeout (aiohttp's connect covers name resolution, sock_connect does
+ * not). Returns 0 with *res, or a code with the message set. */
+static int lookup(weft__http_req *q, const char *host, struct addrinfo **res) {
+  double connect =
+      weft__http_timeout_pick(q->ro ? q->ro->timeout.connect : 0, q->s->opts.timeout.connect);
+  double until = q->deadline > 0 ? q->deadline : INFINITY;
+  int by_connect = connect > 0 && weft_time() + connect < until;
+  struct addrinfo hints = {0};
+  weft_scope scope;
+  int rc, expired;
 
   hints.ai_socktype = SOCK_STREAM;
-  rc = weft_resolver_getaddrinfo(q->s->opts.resolver, host, NULL, &hints, &res);
+  if (by_connect)
+    until = weft_time() + connect;
+  rc = weft_timeout_enter_at(&scope, until);
+  if (rc < 0)
+    return weft__http_fail(rc, NULL);
+  rc = weft_resolver_getaddrinfo(q->s->opts.resolver, host, NULL, &hints, res);
+  expired = weft_timeout_leave(&scope) == -ETIMEDOUT && rc == -ETIMEDOUT;
+  if (expired && by_connect)
+    return weft__http_fail(WEFT_HTTP_ECONNECT_TIMEOUT, "resolving %s: connect timeout of %g s",
+                           host, connect);
+  if (expired)
+    return weft__http_fail(-ETIMEDOUT, "resolving %s: the request's total timeout", host);
   if (rc == -ECANCELED || rc == -ETIMEDOUT || rc == -ENOMEM)
     return weft__http_fail(rc, "resolving %s: %s", host, weft_strerror(rc));
-  if (rc < 0 || !res)
+  if (rc < 0 || !*res)
     return weft__http_fail(WEFT_HTTP_EDNS, "could not resolve host: %s (%s)", host,
                            weft_strerror(rc));
+  return 0;
+}
+
+static int resolve_entry(weft__http_req *q, const char *host, int port) {
+  struct addrinfo *res = NULL;
+  weft__http_sb sb = {0};
+  char head[300];
+  int rc = lookup(q, host, &res);
+
+  if (rc < 0)
+    return rc;
   snprintf(head, sizeof head, "%s:%d:", host, port);
   rc = weft__http_sb_str(&sb, head) < 0 ? -ENOMEM : addr_list(&sb, res);
   weft_freeaddrinfo(res);
