@@ -1,11 +1,12 @@
 /* HTTP client names resolved through a weft resolver (c-ares) asking a
  * dnsmasq on a loopback port: a known name, an unknown one (EDNS), a
  * redirect to another known name, a static resolve override winning over
- * the resolver, a lookup cancelled or timed out while the name server
- * stays silent; and zstd bodies (decoded, and kept as sent). */
+ * the resolver, the session's DNS cache, a lookup cancelled or timed out
+ * while the name server stays silent; and zstd bodies (decoded, and kept as sent). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -360,6 +361,65 @@ static void *zstd_raw_main(void *arg) {
 TEST_TIMEOUT(http_resolver_zstd_raw, 60);
 TEST_IMPL(http_resolver_zstd_raw) {
   return run_with(zstd_raw_main);
+}
+
+/* ---- the session's DNS cache --------------------------------------------- */
+
+static weft_http_session *cached_session(weft_resolver *res, double ttl, int off) {
+  weft_http_session *s = NULL;
+
+  ASSERT_OK(weft_http_session_new(&s, &(weft_http_session_opts){
+                                          .resolver = res,
+                                          .ttl_dns_cache = ttl,
+                                          .no_dns_cache = off,
+                                          .timeout = {.total = 10},
+                                      }));
+  return s;
+}
+
+static int get_status(weft_http_session *s, const char *url) {
+  weft_http_response *r = NULL;
+  int rc = weft_http_get(s, url, NULL, &r);
+
+  weft_http_response_free(r);
+  return rc;
+}
+
+/* Names stay cached for ttl_dns_cache (10 s by default) once looked up:
+ * with the name server gone, a session with the default keeps reaching
+ * the host, one with a short ttl does until it expires, and one with the
+ * cache off fails at once. */
+static void *dns_cache_main(void *arg) {
+  weft_resolver *res = resolver_open();
+  weft_http_session *dflt = cached_session(res, 0, 0), *brief = cached_session(res, 0.3, 0);
+  weft_http_session *off = cached_session(res, 0, 1), *bad = NULL;
+  char url[200];
+
+  (void)arg;
+  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_OK(get_status(brief, url));
+  ASSERT_OK(get_status(off, url));
+  dnsmasq_stop();
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_OK(get_status(brief, url));
+  ASSERT_EQ(get_status(off, url), WEFT_HTTP_EDNS);
+  ASSERT_OK(weft_sleep(0.5));
+  ASSERT_EQ(get_status(brief, url), WEFT_HTTP_EDNS);
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = -2}), -EINVAL);
+  ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = NAN}), -EINVAL);
+  ASSERT_NULL(bad);
+  http_session_done(dflt);
+  http_session_done(brief);
+  http_session_done(off);
+  weft_resolver_free(res);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_resolver_dns_cache, 60);
+TEST_IMPL(http_resolver_dns_cache) {
+  return run_with(dns_cache_main);
 }
 
 /* ---- a name server that never answers ------------------------------------ */

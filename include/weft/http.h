@@ -202,6 +202,9 @@ typedef struct weft_http_session_opts {
   /* Resolution. */
   struct weft_resolver *resolver; /* names resolve through it (AsyncResolver) */
   const char *const *resolve;     /* static "host:port:address" overrides, NULL-terminated */
+  double ttl_dns_cache;           /* seconds a looked-up name is kept: 0 = 10,
+                                     WEFT_HTTP_UNLIMITED = for the session's life */
+  int no_dns_cache;               /* 1: look the name up for every request */
   double close_grace;             /* seconds close() waits for in-flight requests; 0: 10 */
 } weft_http_session_opts;
 

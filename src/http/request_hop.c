@@ -104,25 +104,38 @@ static int lookup(weft__http_req *q, const char *host, struct addrinfo **res) {
   return 0;
 }
 
+/* Hand curl the addresses of the hop's host (CURLOPT_RESOLVE). */
+static int resolve_line(weft__http_req *q, const char *line) {
+  q->x->resolve = curl_slist_append(NULL, line);
+  return q->x->resolve ? 0 : weft__http_fail(-ENOMEM, NULL);
+}
+
+/* The hop's host from the session's DNS cache, else looked up and kept. */
 static int resolve_entry(weft__http_req *q, const char *host, int port) {
   struct addrinfo *res = NULL;
   weft__http_sb sb = {0};
-  char head[300];
-  int rc = lookup(q, host, &res);
+  const char *cached;
+  char key[300];
+  int rc;
 
+  snprintf(key, sizeof key, "%s:%d", host, port);
+  cached = weft__http_dns_get(q->s, key);
+  if (cached)
+    return resolve_line(q, cached);
+  rc = lookup(q, host, &res);
   if (rc < 0)
     return rc;
-  snprintf(head, sizeof head, "%s:%d:", host, port);
-  rc = weft__http_sb_str(&sb, head) < 0 ? -ENOMEM : addr_list(&sb, res);
+  rc = weft__http_sb_str(&sb, key) < 0 || weft__http_sb_str(&sb, ":") < 0 ? -ENOMEM
+                                                                          : addr_list(&sb, res);
   weft_freeaddrinfo(res);
   if (rc == 0)
     rc = weft__http_fail(WEFT_HTTP_EDNS, "no address for host: %s", host);
-  if (rc > 0 && !(q->x->resolve = curl_slist_append(NULL, sb.s)))
-    rc = -ENOMEM;
+  if (rc > 0) {
+    weft__http_dns_put(q->s, key, sb.s);
+    rc = resolve_line(q, sb.s);
+  }
   weft_free(sb.s);
-  if (rc == -ENOMEM)
-    return weft__http_fail(-ENOMEM, NULL);
-  return rc < 0 ? rc : 0;
+  return rc == -ENOMEM ? weft__http_fail(-ENOMEM, NULL) : rc;
 }
 
 static int is_numeric(const char *host) {

@@ -349,6 +349,7 @@ static int set_connection(CURL *easy, const weft_http_session_opts *so,
 
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, weft__http_dns_curl_timeout(so));
   if (t > 0)
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t * 1000 < 1 ? 1L : (long)(t * 1000));
   if (so->force_close) {
