@@ -1,10 +1,12 @@
 /* HTTP client names resolved through a weft resolver (c-ares) asking a
  * dnsmasq on a loopback port: a known name, an unknown one (EDNS), a
  * redirect to another known name, a static resolve override winning over
- * the resolver; and zstd bodies (decoded, and kept as sent). */
+ * the resolver, the session's DNS cache, a lookup cancelled or timed out
+ * while the name server stays silent; and zstd bodies (decoded, and kept as sent). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -359,4 +361,170 @@ static void *zstd_raw_main(void *arg) {
 TEST_TIMEOUT(http_resolver_zstd_raw, 60);
 TEST_IMPL(http_resolver_zstd_raw) {
   return run_with(zstd_raw_main);
+}
+
+/* ---- the session's DNS cache --------------------------------------------- */
+
+static weft_http_session *cached_session(weft_resolver *res, double ttl, int off) {
+  weft_http_session *s = NULL;
+
+  ASSERT_OK(weft_http_session_new(&s, &(weft_http_session_opts){
+                                          .resolver = res,
+                                          .ttl_dns_cache = ttl,
+                                          .no_dns_cache = off,
+                                          .timeout = {.total = 10},
+                                      }));
+  return s;
+}
+
+static int get_status(weft_http_session *s, const char *url) {
+  weft_http_response *r = NULL;
+  int rc = weft_http_get(s, url, NULL, &r);
+
+  weft_http_response_free(r);
+  return rc;
+}
+
+/* Names stay cached for ttl_dns_cache (10 s by default) once looked up:
+ * with the name server gone, a session with the default keeps reaching
+ * the host, one with a short ttl does until it expires, and one with the
+ * cache off fails at once. */
+static void *dns_cache_main(void *arg) {
+  weft_resolver *res = resolver_open();
+  weft_http_session *dflt = cached_session(res, 0, 0), *brief = cached_session(res, 0.3, 0);
+  weft_http_session *off = cached_session(res, 0, 1), *bad = NULL;
+  char url[200];
+
+  (void)arg;
+  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_OK(get_status(brief, url));
+  ASSERT_OK(get_status(off, url));
+  dnsmasq_stop();
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_OK(get_status(brief, url));
+  ASSERT_EQ(get_status(off, url), WEFT_HTTP_EDNS);
+  ASSERT_OK(weft_sleep(0.5));
+  ASSERT_EQ(get_status(brief, url), WEFT_HTTP_EDNS);
+  ASSERT_OK(get_status(dflt, url));
+  ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = -2}), -EINVAL);
+  ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = NAN}), -EINVAL);
+  ASSERT_NULL(bad);
+  http_session_done(dflt);
+  http_session_done(brief);
+  http_session_done(off);
+  weft_resolver_free(res);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_resolver_dns_cache, 60);
+TEST_IMPL(http_resolver_dns_cache) {
+  return run_with(dns_cache_main);
+}
+
+/* ---- a name server that never answers ------------------------------------ */
+
+typedef struct lookup_job {
+  weft_http_session *s;
+  char url[200];
+  int started;
+  int rc;
+} lookup_job;
+
+static void *lookup_run(void *arg) {
+  lookup_job *j = arg;
+  weft_http_response *r = (weft_http_response *)&r;
+
+  j->started = 1;
+  j->rc = weft_http_get(j->s, j->url, NULL, &r);
+  ASSERT_NULL(r);
+  return NULL;
+}
+
+/* A session whose resolver asks a UDP socket that reads nothing back
+ * (5 s per try, 2 tries); web.test is also given statically. */
+static weft_http_session *silent_session(int silent_port, weft_resolver **res) {
+  static char entry[64];
+  static const char *resolve[2] = {entry, NULL};
+  char ns[64];
+
+  snprintf(ns, sizeof ns, "127.0.0.1:%d", silent_port);
+  snprintf(entry, sizeof entry, "web.test:%d:127.0.0.1", peer.port);
+  ASSERT_OK(weft_resolver_new(
+      res, &(weft_resolver_opts){.nameservers = ns, .no_hosts = 1, .timeout = 5, .tries = 2}));
+  return session_with(*res, resolve, 0);
+}
+
+static void web_still_works(weft_http_session *s) {
+  char url[200];
+
+  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
+  json_decref(get_json(s, url));
+}
+
+/* Cancelled, and timed out by the task's scope, the request's total and
+ * its connect timeout, while the name is being looked up: each returns at
+ * once, and the session goes on serving other names. */
+static void *lookup_cancel_main(void *arg) {
+  int silent_port = 0, fd = udp_bound(0, &silent_port);
+  weft_resolver *res = NULL;
+  weft_http_session *s = silent_session(silent_port, &res);
+  weft_http_response *r = (weft_http_response *)&r;
+  lookup_job j = {.s = s};
+  weft_scope scope;
+  weft_task *t;
+  double t0;
+
+  (void)arg;
+  ASSERT(fd >= 0);
+  snprintf(j.url, sizeof j.url, "http://silent.test:%d/get", peer.port);
+  ASSERT_OK(weft_spawn(&t, lookup_run, &j, NULL));
+  ASSERT_OK(weft_sleep(0.2));
+  ASSERT(j.started);
+  ASSERT_EQ(weft_task_done(t), 0);
+  t0 = weft_time();
+  ASSERT_EQ(weft_task_cancel(t), 1);
+  ASSERT_OK(weft_await(t, NULL));
+  weft_task_release(t);
+  ASSERT_EQ(j.rc, -ECANCELED);
+  ASSERT_LT(weft_time() - t0, 1.0);
+  web_still_works(s);
+
+  ASSERT_OK(weft_timeout_enter(&scope, 0.2));
+  ASSERT_EQ(weft_http_get(s, j.url, NULL, &r), -ETIMEDOUT);
+  ASSERT_EQ(weft_timeout_leave(&scope), -ETIMEDOUT);
+  ASSERT_NULL(r);
+  web_still_works(s);
+
+  t0 = weft_time();
+  ASSERT_EQ(weft_http_get(s, j.url, &(weft_http_request_opts){.timeout = {.total = 0.3}}, &r),
+            -ETIMEDOUT);
+  ASSERT_NULL(r);
+  ASSERT_LT(weft_time() - t0, 2.0);
+  ASSERT_NOT_NULL(strstr(weft_http_last_error(), "silent.test"));
+  web_still_works(s);
+
+  /* aiohttp's connect timeout covers name resolution */
+  t0 = weft_time();
+  ASSERT_EQ(weft_http_get(s, j.url, &(weft_http_request_opts){.timeout = {.connect = 0.3}}, &r),
+            WEFT_HTTP_ECONNECT_TIMEOUT);
+  ASSERT_NULL(r);
+  ASSERT_LT(weft_time() - t0, 2.0);
+  ASSERT_NOT_NULL(strstr(weft_http_last_error(), "connect timeout"));
+  web_still_works(s);
+
+  http_session_done(s);
+  weft_resolver_free(res);
+  close(fd);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_resolver_lookup_cancelled, 60);
+TEST_IMPL(http_resolver_lookup_cancelled) {
+  int rc;
+
+  httpbin_start(&peer, 0);
+  rc = weft_test_run(lookup_cancel_main, NULL, NULL);
+  http_peer_stop(&peer);
+  return rc;
 }

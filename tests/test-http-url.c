@@ -175,6 +175,15 @@ TEST_IMPL(http_url_host_origin) {
   ASSERT_STR_EQ("h", host);
   ASSERT_EQ(80, port);
   ASSERT_EQ(-ENAMETOOLONG, weft__http_url_host("http://abcdefgh/", host, 4, &port, NULL));
+  ASSERT_OK(weft__http_url_host("https://example.com:8443/p?q", host, sizeof host, &port, &https));
+  ASSERT_STR_EQ("example.com", host);
+  ASSERT_EQ(8443, port);
+  ASSERT_EQ(1, https);
+  ASSERT_OK(weft__http_url_host("http://127.0.0.1/p", host, sizeof host, &port, &https));
+  ASSERT_STR_EQ("127.0.0.1", host);
+  ASSERT_EQ(80, port);
+  ASSERT_EQ(0, https);
+  ASSERT_EQ(-ENAMETOOLONG, weft__http_url_host("http://abcdefgh/x", host, 4, &port, NULL));
   ASSERT(weft__http_url_same_origin("http://h/a", "http://H:80/b?c"));
   ASSERT(weft__http_url_same_origin("https://[::1]/", "https://[::1]:443/x"));
   ASSERT(!weft__http_url_same_origin("http://h/", "https://h/"));

@@ -158,7 +158,8 @@ typedef struct weft_http_response weft_http_response;
  * ClientTimeout, in seconds. 0: the default (total 300 s, the others
  * none); WEFT_HTTP_UNLIMITED: none. total covers the whole request
  * including reading the body; connect covers getting a connection (from
- * the pool or new, proxy included); sock_connect one TCP+TLS connect;
+ * the pool or new, the resolver's lookup and the proxy included);
+ * sock_connect one TCP+TLS connect;
  * sock_read the longest silence while waiting for data.
  */
 typedef struct weft_http_timeout {
@@ -201,6 +202,9 @@ typedef struct weft_http_session_opts {
   /* Resolution. */
   struct weft_resolver *resolver; /* names resolve through it (AsyncResolver) */
   const char *const *resolve;     /* static "host:port:address" overrides, NULL-terminated */
+  double ttl_dns_cache;           /* seconds a looked-up name is kept: 0 = 10,
+                                     WEFT_HTTP_UNLIMITED = for the session's life */
+  int no_dns_cache;               /* 1: look the name up for every request */
   double close_grace;             /* seconds close() waits for in-flight requests; 0: 10 */
 } weft_http_session_opts;
 

@@ -29,6 +29,7 @@ void weft__http_session_release(weft_http_session *s) {
   weft_free(s->owned);
   weft_free(s->cookie_header);
   weft_free(s->socks);
+  weft__http_dns_free(s);
   weft_free(s);
 }
 

@@ -35,6 +35,8 @@ typedef struct weft__http_sock {
 #define WEFT__HTTP_SPARE_BODIES 16
 #define WEFT__HTTP_SPARE_BODY_MAX ((size_t)256 * 1024)
 
+typedef struct weft__http_dns_entry weft__http_dns_entry;
+
 struct weft_http_session {
   weft_loop *loop;
   weft_http_session_opts opts; /* every string a copy owned by the session */
@@ -71,6 +73,8 @@ struct weft_http_session {
   size_t in_flight;                /* requests waiting for their final headers */
   weft_task *closer;               /* the task in weft_http_session_close */
   struct curl_slist *resolve_list; /* opts.resolve for curl, built once */
+  weft__http_dns_entry *dns;       /* names looked up through opts.resolver */
+  size_t n_dns;
 };
 
 struct weft__http_xfer {
@@ -152,6 +156,15 @@ int weft__http_xfer_code(weft__http_xfer *x);
 
 /* Free the transfers kept for reuse (teardown). */
 void weft__http_xfer_drop_idle(weft_http_session *s);
+
+/* ---- dns_cache.c --------------------------------------------------- */
+/* The CURLOPT_RESOLVE line cached for "host:port", NULL when there is
+ * none or it has expired. */
+const char *weft__http_dns_get(weft_http_session *s, const char *key);
+/* Keep line for key for the session's ttl_dns_cache (nothing when the
+ * cache is off; an allocation failure just leaves it out). */
+void weft__http_dns_put(weft_http_session *s, const char *key, const char *line);
+void weft__http_dns_free(weft_http_session *s);
 
 /* ---- redirect.c ---------------------------------------------------- */
 typedef struct weft__http_req weft__http_req;

@@ -115,6 +115,15 @@ int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro, const char *method, const char *url,
                           int auth_allowed, struct curl_slist **headers);
 
+/* CURLOPT_DNS_CACHE_TIMEOUT for curl's own lookups: the session's
+ * ttl_dns_cache (dns_cache.c). */
+long weft__http_dns_curl_timeout(const weft_http_session_opts *o);
+
+/* A request's timeout field (weft_http_timeout), else the session's; 0 when
+ * there is none (0 or WEFT_HTTP_UNLIMITED). Not for total, whose 0 means
+ * 300 s. */
+double weft__http_timeout_pick(double req, double sess);
+
 /* Does curl reach url's host (lower-case, from weft__http_url_host)
  * through a proxy: the request's or session's, or with trust_env the
  * environment's unless NO_PROXY names the host? The proxy then resolves

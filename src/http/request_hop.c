@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,30 +71,71 @@ static int addr_list(weft__http_sb *sb, const struct addrinfo *res) {
   return n;
 }
 
-static int resolve_entry(weft__http_req *q, const char *host, int port) {
-  struct addrinfo hints = {0}, *res = NULL;
-  weft__http_sb sb = {0};
-  char head[300];
-  int rc;
+/* Look host up within the request's total timeout and its connect
+ * timeout (aiohttp's connect covers name resolution, sock_connect does
+ * not). Returns 0 with *res, or a code with the message set. */
+static int lookup(weft__http_req *q, const char *host, struct addrinfo **res) {
+  double connect =
+      weft__http_timeout_pick(q->ro ? q->ro->timeout.connect : 0, q->s->opts.timeout.connect);
+  double until = q->deadline > 0 ? q->deadline : INFINITY;
+  int by_connect = connect > 0 && weft_time() + connect < until;
+  struct addrinfo hints = {0};
+  weft_scope scope;
+  int rc, expired;
 
   hints.ai_socktype = SOCK_STREAM;
-  rc = weft_resolver_getaddrinfo(q->s->opts.resolver, host, NULL, &hints, &res);
+  if (by_connect)
+    until = weft_time() + connect;
+  rc = weft_timeout_enter_at(&scope, until);
+  if (rc < 0)
+    return weft__http_fail(rc, NULL);
+  rc = weft_resolver_getaddrinfo(q->s->opts.resolver, host, NULL, &hints, res);
+  expired = weft_timeout_leave(&scope) == -ETIMEDOUT && rc == -ETIMEDOUT;
+  if (expired && by_connect)
+    return weft__http_fail(WEFT_HTTP_ECONNECT_TIMEOUT, "resolving %s: connect timeout of %g s",
+                           host, connect);
+  if (expired)
+    return weft__http_fail(-ETIMEDOUT, "resolving %s: the request's total timeout", host);
   if (rc == -ECANCELED || rc == -ETIMEDOUT || rc == -ENOMEM)
     return weft__http_fail(rc, "resolving %s: %s", host, weft_strerror(rc));
-  if (rc < 0 || !res)
+  if (rc < 0 || !*res)
     return weft__http_fail(WEFT_HTTP_EDNS, "could not resolve host: %s (%s)", host,
                            weft_strerror(rc));
-  snprintf(head, sizeof head, "%s:%d:", host, port);
-  rc = weft__http_sb_str(&sb, head) < 0 ? -ENOMEM : addr_list(&sb, res);
+  return 0;
+}
+
+/* Hand curl the addresses of the hop's host (CURLOPT_RESOLVE). */
+static int resolve_line(weft__http_req *q, const char *line) {
+  q->x->resolve = curl_slist_append(NULL, line);
+  return q->x->resolve ? 0 : weft__http_fail(-ENOMEM, NULL);
+}
+
+/* The hop's host from the session's DNS cache, else looked up and kept. */
+static int resolve_entry(weft__http_req *q, const char *host, int port) {
+  struct addrinfo *res = NULL;
+  weft__http_sb sb = {0};
+  const char *cached;
+  char key[300];
+  int rc;
+
+  snprintf(key, sizeof key, "%s:%d", host, port);
+  cached = weft__http_dns_get(q->s, key);
+  if (cached)
+    return resolve_line(q, cached);
+  rc = lookup(q, host, &res);
+  if (rc < 0)
+    return rc;
+  rc = weft__http_sb_str(&sb, key) < 0 || weft__http_sb_str(&sb, ":") < 0 ? -ENOMEM
+                                                                          : addr_list(&sb, res);
   weft_freeaddrinfo(res);
   if (rc == 0)
     rc = weft__http_fail(WEFT_HTTP_EDNS, "no address for host: %s", host);
-  if (rc > 0 && !(q->x->resolve = curl_slist_append(NULL, sb.s)))
-    rc = -ENOMEM;
+  if (rc > 0) {
+    weft__http_dns_put(q->s, key, sb.s);
+    rc = resolve_line(q, sb.s);
+  }
   weft_free(sb.s);
-  if (rc == -ENOMEM)
-    return weft__http_fail(-ENOMEM, NULL);
-  return rc < 0 ? rc : 0;
+  return rc == -ENOMEM ? weft__http_fail(-ENOMEM, NULL) : rc;
 }
 
 static int is_numeric(const char *host) {

@@ -80,7 +80,8 @@ static int check_opts(const weft_http_session_opts *o) {
   if (o->limit < WEFT_HTTP_UNLIMITED || o->limit_per_host < 0 || o->max_redirects < 0)
     return weft__http_fail(-EINVAL, "limit, limit_per_host or max_redirects is negative");
   if (bad_timeout(t->total) || bad_timeout(t->connect) || bad_timeout(t->sock_connect) ||
-      bad_timeout(t->sock_read) || isnan(o->close_grace) || o->close_grace < 0)
+      bad_timeout(t->sock_read) || bad_timeout(o->ttl_dns_cache) || isnan(o->close_grace) ||
+      o->close_grace < 0)
     return weft__http_fail(-EINVAL, "a timeout is negative or NaN");
   for (const char *const *h = o->headers; h && *h; h++)
     if (weft__http_check_header(*h) < 0)

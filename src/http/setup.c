@@ -334,8 +334,7 @@ static int set_proxy(CURL *easy, const weft_http_session_opts *so, const weft_ht
 
 /* ---- connection ------------------------------------------------------------- */
 
-/* A request's timeout field, else the session's; 0 when there is none. */
-static double pick(double req, double sess) {
+double weft__http_timeout_pick(double req, double sess) {
   double v = req != 0 ? req : sess;
 
   return v > 0 ? v : 0;
@@ -343,13 +342,14 @@ static double pick(double req, double sess) {
 
 static int set_connection(CURL *easy, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro) {
-  double c = pick(ro->timeout.connect, so->timeout.connect);
-  double sc = pick(ro->timeout.sock_connect, so->timeout.sock_connect);
+  double c = weft__http_timeout_pick(ro->timeout.connect, so->timeout.connect);
+  double sc = weft__http_timeout_pick(ro->timeout.sock_connect, so->timeout.sock_connect);
   double t = c > 0 && (sc == 0 || c < sc) ? c : sc;
   int rc = 0;
 
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, weft__http_dns_curl_timeout(so));
   if (t > 0)
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t * 1000 < 1 ? 1L : (long)(t * 1000));
   if (so->force_close) {

@@ -474,10 +474,27 @@ static int port_part(CURLU *u, int *port, int *https) {
   return 0;
 }
 
+/* The host of a plain URL, as curl's parser would give it. */
+static int simple_host(const weft__http_url_parts *parts, char *host, size_t cap, int *port,
+                       int *https) {
+  if (parts->host_len >= cap)
+    return weft__http_fail(-ENAMETOOLONG, "host name too long");
+  memcpy(host, parts->host, parts->host_len);
+  host[parts->host_len] = '\0';
+  if (port)
+    *port = parts->port;
+  if (https)
+    *https = parts->https;
+  return 0;
+}
+
 int weft__http_url_host(const char *url, char *host, size_t cap, int *port, int *https) {
+  weft__http_url_parts parts;
   CURLU *u;
   int rc, p = 0, tls = 0;
 
+  if (weft__http_url_simple(url, &parts))
+    return simple_host(&parts, host, cap, port, https);
   rc = parse_absolute(url, &u);
   if (rc < 0)
     return rc;
