@@ -180,6 +180,14 @@ static json_t *get_json(weft_http_session *s, const char *url) {
   return j;
 }
 
+/* A GET of web.test (the resolver's known name) succeeds. */
+static void web_still_works(weft_http_session *s) {
+  char url[200];
+
+  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
+  json_decref(get_json(s, url));
+}
+
 static const char *host_seen(const json_t *j) {
   return json_string_value(json_object_get(json_object_get(j, "headers"), "Host"));
 }
@@ -219,7 +227,6 @@ static void *nxdomain_main(void *arg) {
   weft_http_response *r = (weft_http_response *)&r;
   char url[200];
   int rc;
-  json_t *j;
 
   (void)arg;
   snprintf(url, sizeof url, "http://nx.test:%d/get", peer.port);
@@ -232,9 +239,7 @@ static void *nxdomain_main(void *arg) {
     fprintf(stderr, "message \"%s\" lacks \"nx.test\"\n", weft_http_last_error());
   ASSERT_NOT_NULL(strstr(weft_http_last_error(), "nx.test"));
   /* the session still resolves known names */
-  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
-  j = get_json(s, url);
-  json_decref(j);
+  web_still_works(s);
   http_session_done(s);
   weft_resolver_free(res);
   return NULL;
@@ -297,9 +302,7 @@ static void *static_wins_main(void *arg) {
   ASSERT_STR_EQ(host_seen(j), want);
   json_decref(j);
   /* names without an override still go through the resolver */
-  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
-  j = get_json(s, url);
-  json_decref(j);
+  web_still_works(s);
   http_session_done(s);
   weft_resolver_free(res);
   return NULL;
@@ -455,13 +458,6 @@ static weft_http_session *silent_session(int silent_port, weft_resolver **res) {
   return session_with(*res, resolve, 0);
 }
 
-static void web_still_works(weft_http_session *s) {
-  char url[200];
-
-  snprintf(url, sizeof url, "http://web.test:%d/get", peer.port);
-  json_decref(get_json(s, url));
-}
-
 /* Cancelled, and timed out by the task's scope, the request's total and
  * its connect timeout, while the name is being looked up: each returns at
  * once, and the session goes on serving other names. */
@@ -521,10 +517,5 @@ static void *lookup_cancel_main(void *arg) {
 
 TEST_TIMEOUT(http_resolver_lookup_cancelled, 60);
 TEST_IMPL(http_resolver_lookup_cancelled) {
-  int rc;
-
-  httpbin_start(&peer, 0);
-  rc = weft_test_run(lookup_cancel_main, NULL, NULL);
-  http_peer_stop(&peer);
-  return rc;
+  return run_with(lookup_cancel_main);
 }

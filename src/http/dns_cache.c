@@ -82,17 +82,18 @@ void weft__http_dns_put(weft_http_session *s, const char *key, const char *line)
   k = weft_strdup(key);
   l = weft_strdup(line);
   e = k && l ? find(s, key) : NULL;
-  if (k && l && !e)
+  if (!e && k && l)
     e = slot(s);
-  if (!e) { /* out of memory: the name is looked up again next time */
-    weft_free(k);
-    weft_free(l);
-    return;
-  }
+  if (!e)
+    goto nomem;
   entry_clear(e);
   e->key = k;
   e->line = l;
   e->expires = weft_time() + life;
+  return;
+nomem: /* the name is looked up again next time */
+  weft_free(k);
+  weft_free(l);
 }
 
 void weft__http_dns_free(weft_http_session *s) {

@@ -77,15 +77,15 @@ static int addr_list(weft__http_sb *sb, const struct addrinfo *res) {
 static int lookup(weft__http_req *q, const char *host, struct addrinfo **res) {
   double connect =
       weft__http_timeout_pick(q->ro ? q->ro->timeout.connect : 0, q->s->opts.timeout.connect);
-  double until = q->deadline > 0 ? q->deadline : INFINITY;
-  int by_connect = connect > 0 && weft_time() + connect < until;
+  double until = q->deadline > 0 ? q->deadline : INFINITY, now = weft_time();
+  int by_connect = connect > 0 && now + connect < until;
   struct addrinfo hints = {0};
   weft_scope scope;
   int rc, expired;
 
   hints.ai_socktype = SOCK_STREAM;
   if (by_connect)
-    until = weft_time() + connect;
+    until = now + connect;
   rc = weft_timeout_enter_at(&scope, until);
   if (rc < 0)
     return weft__http_fail(rc, NULL);
