@@ -28,6 +28,10 @@ void weft__alloc_lock(void) {
   atomic_store(&alloc_locked, 1);
 }
 
+int weft__alloc_is_default(void) {
+  return alloc_malloc == malloc;
+}
+
 void *weft_malloc(size_t size) {
   return alloc_malloc(size ? size : 1);
 }
@@ -43,13 +47,34 @@ void *weft_calloc(size_t n, size_t size) {
   return p;
 }
 
+/* A big block keeps its place while it is large enough, else moves. */
+static void *big_realloc(void *ptr, size_t old, size_t size) {
+  size_t cap;
+  void *p;
+
+  if (size <= old)
+    return ptr;
+  if ((p = weft__big_alloc(size, &cap)) != NULL) {
+    memcpy(p, ptr, old);
+    weft__big_release(ptr);
+  }
+  return p;
+}
+
 void *weft_realloc(void *ptr, size_t size) {
+  size_t old;
+
+  if (WEFT__UNLIKELY(ptr && weft__big_maybe(ptr)) && (old = weft__big_size(ptr)) != 0)
+    return big_realloc(ptr, old, size);
   return alloc_realloc(ptr, size ? size : 1);
 }
 
 void weft_free(void *ptr) {
-  if (ptr)
-    alloc_free(ptr);
+  if (!ptr)
+    return;
+  if (WEFT__UNLIKELY(weft__big_maybe(ptr)) && weft__big_release(ptr))
+    return;
+  alloc_free(ptr);
 }
 
 char *weft_strdup(const char *s) {

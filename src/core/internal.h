@@ -45,7 +45,27 @@ typedef struct weft__err_range {
 void weft__err_register(weft__err_range *r);
 
 /* ---- allocator ------------------------------------------------------ */
-void weft__alloc_lock(void); /* a loop exists: the allocator is fixed */
+void weft__alloc_lock(void);      /* a loop exists: the allocator is fixed */
+int weft__alloc_is_default(void); /* no weft_set_allocator in effect */
+
+/* ---- big buffers (bigmem.c) ------------------------------------------ */
+/* Buffers of this size and more may be big blocks: whole 2 MiB units on
+ * transparent huge pages, one page fault per 2 MiB at first use. */
+#define WEFT__BIG_MIN ((size_t)128 << 10)
+/* A buffer of at least size bytes; *cap gets its usable size (a big block
+ * rounds up to 2 MiB units: the caller may use all of it). Freed with
+ * weft_free, resized with weft_realloc like any other. NULL if out of
+ * memory. Smaller buffers, and every buffer with weft_set_allocator in
+ * effect, are weft_malloc's. */
+void *weft__big_alloc(size_t size, size_t *cap);
+/* Could p be a big block? (They start on a 2 MiB boundary.) */
+static inline int weft__big_maybe(const void *p) {
+  return ((uintptr_t)p & (((uintptr_t)2 << 20) - 1)) == 0;
+}
+/* The size of big block p, 0 if p is not one. */
+size_t weft__big_size(const void *p);
+/* Free p if it is a big block (1), else leave it (0). */
+int weft__big_release(void *p);
 
 /* ---- stacks (stack.c) ----------------------------------------------- */
 typedef struct weft__stack {

@@ -102,15 +102,16 @@ int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n
 /* Room for n spans in out. 0, -ENOMEM. */
 static int spans_reserve(weft_pool_results *out, size_t n) {
   weft_pool_span *ni;
+  size_t cap;
 
   if (n <= out->ncap)
     return 0;
-  if (!(ni = weft_malloc(n * sizeof *ni))) /* old spans are not kept */
-    return -ENOMEM;
+  if (n > SIZE_MAX / sizeof *ni || !(ni = weft__big_alloc(n * sizeof *ni, &cap)))
+    return -ENOMEM; /* old spans are not kept */
   weft__prefault(ni, n * sizeof *ni);
   weft_free(out->items);
   out->items = ni;
-  out->ncap = n;
+  out->ncap = cap / sizeof *ni;
   return 0;
 }
 

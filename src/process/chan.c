@@ -10,7 +10,7 @@
 #include "process/internal.h"
 
 #define CHAN_READ_CHUNK (64u * 1024u)
-#define CHAN_KEEP_MAX (1u << 20) /* give back buffers larger than this */
+#define CHAN_KEEP_MAX (2u << 20) /* give back buffers larger than this */
 
 #if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -37,12 +37,13 @@ void weft__prefault(void *p, size_t len) {
 #endif
 }
 
-void *weft__grow(void *old, size_t used, size_t cap) {
-  char *nb = weft_malloc(cap);
+void *weft__grow(void *old, size_t used, size_t *cap) {
+  size_t want = *cap;
+  char *nb = weft__big_alloc(want, cap);
 
   if (!nb)
     return NULL;
-  weft__prefault(nb, cap);
+  weft__prefault(nb, want);
   if (used)
     memcpy(nb, old, used);
   weft_free(old);
@@ -70,14 +71,15 @@ static void chan_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
       want = sizeof hdr + hdr.len - ch->len;
   }
   if (ch->cap - ch->len < want) {
-    char *nb = weft__grow(ch->buf, ch->len, ch->len + want);
+    size_t cap = ch->len + want;
+    char *nb = weft__grow(ch->buf, ch->len, &cap);
 
     if (!nb) {
       *b = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
       return;
     }
     ch->buf = nb;
-    ch->cap = ch->len + want;
+    ch->cap = cap;
   }
   *b = uv_buf_init(ch->buf + ch->len, (unsigned)(ch->cap - ch->len));
 }
@@ -160,8 +162,7 @@ void *weft__chan_buf(weft__chan *ch, size_t size, size_t *cap) {
     ch->spare_cap = 0;
     return b;
   }
-  *cap = size;
-  if ((b = weft_malloc(size)) != NULL)
+  if ((b = weft__big_alloc(size, cap)) != NULL)
     weft__prefault(b, size);
   return b;
 }

@@ -74,12 +74,17 @@ static void check_idle(cstate *cs) {
     weft_future_set_result(cs->idle, NULL);
 }
 
-/* Send every result gathered so far in one frame. */
+/* Send every result gathered so far in one frame. While the frame before
+ * is being written, results gather in the next buffer, up to a frame's
+ * worth: on_drain sends them, once the buffer before is back for reuse. A
+ * child then fills two buffers in turn however fast the parent reads. */
 static void flush(cstate *cs) {
   weft__pframe h = {.kind = WEFT__PF_RESULTS, .count = (uint32_t)cs->outcount, .len = cs->outlen};
 
   cs->last_flush = mono();
   if (!cs->outlen)
+    return;
+  if (cs->ch.writes && cs->outlen < WEFT__FRAME_CAP)
     return;
   if (weft__chan_send_buf(&cs->ch, &h, cs->out, cs->outcap) != 0)
     die();
@@ -98,22 +103,24 @@ static void flush_cb(void *arg) {
 /* Room for need bytes of results: a buffer as large as the last one. */
 static void out_reserve(cstate *cs, size_t need) {
   size_t cap = cs->outcap ? cs->outcap : (cs->outhint ? cs->outhint : 4096);
+  size_t want;
   char *nb;
 
   if (need <= cs->outcap)
     return;
   while (cap < need)
     cap *= 2;
+  want = cap;
   if (!cs->out) /* the buffer of a results frame sent before, if it fits */
     nb = weft__chan_buf(&cs->ch, cap, &cap);
   else
-    nb = weft__grow(cs->out, cs->outlen, cap);
+    nb = weft__grow(cs->out, cs->outlen, &cap);
   if (!nb)
     die();
   cs->out = nb;
   cs->outcap = cap;
-  if (cap <= 2 * WEFT__FRAME_CAP) /* not after one huge result */
-    cs->outhint = cap;
+  if (want <= 2 * WEFT__FRAME_CAP) /* not after one huge result */
+    cs->outhint = want;
 }
 
 static void out_append(cstate *cs, uint64_t id, int code, const void *data, size_t len) {
@@ -265,15 +272,16 @@ static void out_guess(cstate *cs, const weft__pframe *h) {
 static void on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
   cstate *cs = ch->data;
   cchunk *c;
+  size_t cap;
 
   if (h->kind != WEFT__PF_ITEMS || h->count == 0)
     return;
   if (cs->spare && cs->spare->cap >= h->len) {
     c = cs->spare;
     cs->spare = NULL;
-  } else if ((c = weft_malloc(sizeof *c + h->len)) != NULL) {
+  } else if ((c = weft__big_alloc(sizeof *c + h->len, &cap)) != NULL) {
     weft__prefault(c, sizeof *c + h->len);
-    c->cap = h->len;
+    c->cap = cap - sizeof *c;
   } else {
     die();
   }
@@ -302,7 +310,10 @@ static void on_eof(weft__chan *ch, int err) {
 }
 
 static void on_drain(weft__chan *ch) {
-  check_idle(ch->data);
+  cstate *cs = ch->data;
+
+  flush(cs);
+  check_idle(cs);
 }
 
 static void on_closed(uv_handle_t *h) {

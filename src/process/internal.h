@@ -80,10 +80,11 @@ int weft__chan_send_buf(weft__chan *ch, const weft__pframe *h, void *buf, size_t
  * more so in a virtual machine). For buffers about to be filled; a no-op
  * for small ranges and where the kernel cannot. */
 void weft__prefault(void *p, size_t len);
-/* Move the used bytes of old into a new prefaulted buffer of cap bytes
- * and free old (realloc would copy into pages not faulted in yet). The
- * new buffer, or NULL (old is kept). */
-void *weft__grow(void *old, size_t used, size_t cap);
+/* Move the used bytes of old into a new prefaulted buffer of at least
+ * *cap bytes (a big block from WEFT__BIG_MIN: *cap gets its size) and free
+ * old (realloc would copy into pages not faulted in yet). The new buffer,
+ * or NULL (old is kept). */
+void *weft__grow(void *old, size_t used, size_t *cap);
 /* Free the buffers (after the pipe is closed). */
 void weft__chan_dispose(weft__chan *ch);
 

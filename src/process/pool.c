@@ -105,7 +105,7 @@ static int arena_grow(weft_pool_results *r, size_t add, size_t to_come) {
     return 0;
   if (cap < r->len + add + guess)
     cap = r->len + add + guess;
-  if (!(nd = weft__grow(r->data, r->len, cap)))
+  if (!(nd = weft__grow(r->data, r->len, &cap)))
     return -ENOMEM;
   r->data = nd;
   r->cap = cap;
@@ -231,7 +231,7 @@ static int batch_copy(weft__pbatch *b, const weft_buf *items) {
 static int batch_alloc(weft__pbatch **out, weft_pool *p, const weft_buf *items, size_t n,
                        const weft__psink *sink) {
   weft__pbatch *b = weft_calloc(1, sizeof *b);
-  size_t cap = n ? n : 1;
+  size_t cap = n ? n : 1, scap;
 
   if (!b)
     return -ENOMEM;
@@ -244,7 +244,7 @@ static int batch_alloc(weft__pbatch **out, weft_pool *p, const weft_buf *items, 
     b->own_res = 1;
     b->res = weft_calloc(cap, sizeof *b->res);
   }
-  if ((b->state = weft_malloc(cap)) != NULL) {
+  if ((b->state = weft__big_alloc(cap, &scap)) != NULL) {
     weft__prefault(b->state, cap);
     memset(b->state, 0, cap);
   }
