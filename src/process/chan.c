@@ -10,7 +10,7 @@
 #include "process/internal.h"
 
 #define CHAN_READ_CHUNK (64u * 1024u)
-#define CHAN_KEEP_MAX (2u << 20) /* give back buffers larger than this */
+#define CHAN_KEEP_MAX (2u << 20) /* an empty read buffer larger than this is freed */
 
 #if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -54,7 +54,7 @@ typedef struct chan_write {
   uv_write_t req;
   weft__pframe h;
   void *owned;
-  size_t owned_cap; /* with weft__chan_send_buf: kept for the next frame */
+  weft__slab *slab; /* with weft__chan_send_slab: put once written */
 } chan_write;
 
 /* Size the buffer for the rest of the frame being read, so a large payload
@@ -141,37 +141,21 @@ static void chan_written(uv_write_t *req, int status) {
   /* A failed write means the peer is gone: the reader sees EOF and the
    * owner handles it there. */
   WEFT__UNUSED(status);
-  if (w->owned_cap > ch->spare_cap && w->owned_cap <= CHAN_KEEP_MAX) {
-    weft_free(ch->spare);
-    ch->spare = w->owned;
-    ch->spare_cap = w->owned_cap;
-  } else {
-    weft_free(w->owned);
-  }
+  if (w->slab)
+    weft__slab_put(w->slab);
+  weft_free(w->owned);
   weft_free(w);
   if (--ch->writes == 0 && ch->on_drain)
     ch->on_drain(ch);
 }
 
-void *weft__chan_buf(weft__chan *ch, size_t size, size_t *cap) {
-  void *b = ch->spare;
+int weft__chan_send_slab(weft__chan *ch, const weft__pframe *h, void *buf, weft__slab *blk) {
+  int rc = weft__chan_send(ch, h, buf, NULL);
 
-  if (b && ch->spare_cap >= size) {
-    *cap = ch->spare_cap;
-    ch->spare = NULL;
-    ch->spare_cap = 0;
-    return b;
-  }
-  if ((b = weft__big_alloc(size, cap)) != NULL)
-    weft__prefault(b, size);
-  return b;
-}
-
-int weft__chan_send_buf(weft__chan *ch, const weft__pframe *h, void *buf, size_t cap) {
-  int rc = weft__chan_send(ch, h, buf, buf);
-
-  if (rc == 0) /* the write just queued is the last one */
-    ch->last_write->owned_cap = cap;
+  if (rc == 0)
+    ch->last_write->slab = blk;
+  else
+    weft__slab_put(blk);
   return rc;
 }
 
@@ -186,7 +170,7 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
   }
   w->h = *h;
   w->owned = owned;
-  w->owned_cap = 0;
+  w->slab = NULL;
   w->req.data = w;
   bufs[0] = uv_buf_init((char *)&w->h, sizeof w->h);
   bufs[1] = uv_buf_init((char *)data, (unsigned)h->len);
@@ -203,9 +187,6 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
 
 void weft__chan_dispose(weft__chan *ch) {
   weft_free(ch->buf);
-  weft_free(ch->spare);
-  ch->spare = NULL;
-  ch->spare_cap = 0;
   ch->buf = NULL;
   ch->len = ch->cap = 0;
 }

@@ -19,7 +19,7 @@
  * kept until its last item is done. */
 typedef struct cchunk {
   struct cchunk *next; /* the queue */
-  size_t cap;          /* payload bytes allocated */
+  weft__slab *blk;     /* the slab block it is carved from */
   size_t refs;         /* items not done */
   size_t left;         /* items not taken */
   size_t seg_left;     /* items of the current segment not taken */
@@ -45,9 +45,10 @@ typedef struct cstate {
   size_t workers;        /* worker tasks alive */
   size_t running;        /* of which running an item */
   char *out;             /* results not sent yet: records and their bytes */
+  weft__slab *outblk;    /* the block out is carved from */
   size_t outlen, outcap, outcount;
-  size_t outhint; /* the size the last results buffer grew to */
-  cchunk *spare;  /* a chunk done with, for the next frame */
+  size_t outhint;   /* the size the last results buffer grew to */
+  weft__slab *slab; /* chunks and results buffers are carved from it */
   double last_flush;
   int eof, flush_soon;
   weft_future *idle;   /* set once nothing is left to do */
@@ -86,9 +87,10 @@ static void flush(cstate *cs) {
     return;
   if (cs->ch.writes && cs->outlen < WEFT__FRAME_CAP)
     return;
-  if (weft__chan_send_buf(&cs->ch, &h, cs->out, cs->outcap) != 0)
+  if (weft__chan_send_slab(&cs->ch, &h, cs->out, cs->outblk) != 0)
     die();
   cs->out = NULL;
+  cs->outblk = NULL;
   cs->outlen = cs->outcap = cs->outcount = 0;
 }
 
@@ -103,24 +105,24 @@ static void flush_cb(void *arg) {
 /* Room for need bytes of results: a buffer as large as the last one. */
 static void out_reserve(cstate *cs, size_t need) {
   size_t cap = cs->outcap ? cs->outcap : (cs->outhint ? cs->outhint : 4096);
-  size_t want;
+  weft__slab *blk;
   char *nb;
 
   if (need <= cs->outcap)
     return;
   while (cap < need)
     cap *= 2;
-  want = cap;
-  if (!cs->out) /* the buffer of a results frame sent before, if it fits */
-    nb = weft__chan_buf(&cs->ch, cap, &cap);
-  else
-    nb = weft__grow(cs->out, cs->outlen, &cap);
-  if (!nb)
+  if (!(nb = weft__slab_take(&cs->slab, cap, &blk)))
     die();
+  if (cs->out) {
+    memcpy(nb, cs->out, cs->outlen);
+    weft__slab_put(cs->outblk);
+  }
   cs->out = nb;
+  cs->outblk = blk;
   cs->outcap = cap;
-  if (want <= 2 * WEFT__FRAME_CAP) /* not after one huge result */
-    cs->outhint = want;
+  if (cap <= 2 * WEFT__FRAME_CAP) /* not after one huge result */
+    cs->outhint = cap;
 }
 
 static void out_append(cstate *cs, uint64_t id, int code, const void *data, size_t len) {
@@ -152,17 +154,6 @@ static void result_ready(cstate *cs, int chunk_done) {
   }
 }
 
-/* A chunk whose items are done: kept for the next frame if it is the
- * largest. */
-static void chunk_release(cstate *cs, cchunk *c) {
-  if (cs->spare && cs->spare->cap >= c->cap) {
-    weft_free(c);
-    return;
-  }
-  weft_free(cs->spare);
-  cs->spare = c;
-}
-
 /* Run one item on the current worker task and queue its outcome; a
  * weft_fail in fn becomes the item's error, not the worker's. */
 static void item_run(cstate *cs, citem *it, char *scratch) {
@@ -184,7 +175,7 @@ static void item_run(cstate *cs, citem *it, char *scratch) {
   if (out.data != scratch)
     weft_free(out.data);
   if ((done = --it->chunk->refs == 0) != 0)
-    chunk_release(cs, it->chunk);
+    weft__slab_put(it->chunk->blk);
   result_ready(cs, done);
 }
 
@@ -271,21 +262,15 @@ static void out_guess(cstate *cs, const weft__pframe *h) {
 /* Queue a frame's items (a copy of the payload, which they keep alive). */
 static void on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
   cstate *cs = ch->data;
+  weft__slab *blk;
   cchunk *c;
-  size_t cap;
 
   if (h->kind != WEFT__PF_ITEMS || h->count == 0)
     return;
-  if (cs->spare && cs->spare->cap >= h->len) {
-    c = cs->spare;
-    cs->spare = NULL;
-  } else if ((c = weft__big_alloc(sizeof *c + h->len, &cap)) != NULL) {
-    weft__prefault(c, sizeof *c + h->len);
-    c->cap = cap - sizeof *c;
-  } else {
+  if (!(c = weft__slab_take(&cs->slab, sizeof *c + h->len, &blk)))
     die();
-  }
   memcpy(c->data, payload, h->len);
+  c->blk = blk;
   c->next = NULL;
   c->refs = c->left = h->count;
   c->seg_left = 0;
@@ -343,7 +328,9 @@ static void *child_main(void *arg) {
   weft_future_release(cs->idle);
   weft_future_release(cs->closed);
   weft__chan_dispose(&cs->ch);
-  weft_free(cs->spare);
+  if (cs->out)
+    weft__slab_put(cs->outblk);
+  weft__slab_drop(&cs->slab);
   return NULL;
 }
 

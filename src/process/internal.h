@@ -55,8 +55,6 @@ struct weft__chan {
   size_t len, cap;
   size_t writes; /* writes queued and not completed */
   struct chan_write *last_write;
-  void *spare; /* a sent frame's buffer, for the next one */
-  size_t spare_cap;
   weft__chan_frame_cb on_frame;
   weft__chan_eof_cb on_eof;
   void (*on_drain)(weft__chan *ch); /* writes dropped to 0; may be NULL */
@@ -68,13 +66,6 @@ int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd);
 /* Queue a frame. owned (may be NULL) is weft_free'd once written (also on
  * failure). 0, -ENOMEM, or a libuv error. */
 int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, void *owned);
-/* A buffer of at least size bytes for a frame: the one of a frame sent
- * before when large enough; *cap gets its size. NULL if out of memory. */
-void *weft__chan_buf(weft__chan *ch, size_t size, size_t *cap);
-/* Queue a frame whose payload is buf (of cap bytes, from weft__chan_buf):
- * buf is kept for a later frame once written (freed on failure). 0,
- * -ENOMEM, or a libuv error. */
-int weft__chan_send_buf(weft__chan *ch, const weft__pframe *h, void *buf, size_t cap);
 /* Fault in the whole pages of [p, p + len) with one call instead of one
  * fault per page as they are first written (several times cheaper, much
  * more so in a virtual machine). For buffers about to be filled; a no-op
@@ -87,6 +78,20 @@ void weft__prefault(void *p, size_t len);
 void *weft__grow(void *old, size_t used, size_t *cap);
 /* Free the buffers (after the pipe is closed). */
 void weft__chan_dispose(weft__chan *ch);
+
+/* Frames carved from a shared block (slab.c); *cur is the current block,
+ * NULL at first. */
+typedef struct weft__slab weft__slab;
+/* Room for a frame of size bytes, prefaulted, from *cur (a new block
+ * when it is full; *blk gets the block it is in). NULL if out of memory. */
+void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk);
+/* The frame taken from blk is written (or was never sent). */
+void weft__slab_put(weft__slab *blk);
+/* The owner is done with *cur: freed once its frames are written. */
+void weft__slab_drop(weft__slab **cur);
+/* Queue a frame whose payload buf was taken from blk: blk is put once it is
+ * written (also on failure). 0, -ENOMEM, or a libuv error. */
+int weft__chan_send_slab(weft__chan *ch, const weft__pframe *h, void *buf, weft__slab *blk);
 
 /* The exit status of a child that could not set itself up or could not
  * send a result (EX_SOFTWARE). */

@@ -60,6 +60,7 @@ struct weft_pool {
   uint64_t next_id;
   weft_future *wake; /* join waits on it */
   int last_status;
+  weft__slab *slab; /* the frames being sent are carved from it */
 };
 
 static void pool_pump(weft_pool *p);
@@ -72,6 +73,7 @@ static void pool_notify(weft_pool *p) {
 
 static void pool_maybe_free(weft_pool *p) {
   if (p->freeing && p->handles == 0) {
+    weft__slab_drop(&p->slab);
     weft_free(p->children);
     weft_free(p);
   }
@@ -666,8 +668,9 @@ static size_t seg_write(weft_pool *p, char *buf, size_t max, uint64_t id, sent_s
 static void frame_send(weft_pool *p, weft__pchild *c, size_t max) {
   size_t bytes, nseg, n = frame_plan(p, max, &bytes, &nseg), off = 0;
   sent_frame *f = weft_malloc(sizeof *f + nseg * sizeof f->seg[0]);
-  size_t k = 0, cap;
-  char *buf = weft__chan_buf(&c->ch, bytes, &cap);
+  size_t k = 0;
+  weft__slab *blk = NULL;
+  char *buf = weft__slab_take(&p->slab, bytes, &blk);
   sent_seg segs[1];
   int rc = -ENOMEM;
 
@@ -681,7 +684,8 @@ static void frame_send(weft_pool *p, weft__pchild *c, size_t max) {
         item_fail(g->b, i, -ENOMEM, "no memory to send the item");
   }
   if (!f) {
-    weft_free(buf);
+    if (buf)
+      weft__slab_put(blk);
     return;
   }
   f->first_id = p->next_id;
@@ -692,7 +696,7 @@ static void frame_send(weft_pool *p, weft__pchild *c, size_t max) {
   c->ninflight += n;
   c->nassigned += n;
   if (buf)
-    rc = weft__chan_send_buf(&c->ch, &(weft__pframe){WEFT__PF_ITEMS, (uint32_t)n, off}, buf, cap);
+    rc = weft__chan_send_slab(&c->ch, &(weft__pframe){WEFT__PF_ITEMS, (uint32_t)n, off}, buf, blk);
   if (rc) {
     char msg[80];
 
