@@ -6,6 +6,7 @@
 import asyncio
 import concurrent.futures
 import multiprocessing
+import os
 import sys
 import time
 
@@ -31,9 +32,23 @@ def count_primes(r):
     return n
 
 
+def ready_init(barrier):
+    global READY
+    READY = barrier
+
+
+def ready(_):
+    READY.wait()
+    return 0
+
+
 def map_small_mp(n):
     items = list(range(n))
-    with multiprocessing.Pool() as pool:
+    procs = os.cpu_count()
+    barrier = multiprocessing.Barrier(procs)
+    with multiprocessing.Pool(procs, ready_init, (barrier,)) as pool:
+        # as weft_pool_new: time the map on workers that are all up
+        pool.map(ready, range(procs), chunksize=1)
         t0 = time.perf_counter()
         out = pool.map(echo, items)
         s = time.perf_counter() - t0

@@ -41,6 +41,7 @@ typedef struct big_slot {
   char *p;
   size_t len;
   int state;
+  int private; /* live and out of fork (weft__big_private) */
 } big_slot;
 
 static big_slot slots[BIG_SLOTS];
@@ -56,10 +57,11 @@ static void big_unlock(void) {
   pthread_mutex_unlock(&big_mu);
 }
 
-/* Kept blocks are not mapped in a child (MADV_DONTFORK): forget them. */
+/* Kept and private blocks are not mapped in a child (MADV_DONTFORK):
+ * forget them. */
 static void big_after_fork_child(void) {
   for (size_t i = 0; i < BIG_SLOTS; i++)
-    if (slots[i].state == SLOT_KEPT)
+    if (slots[i].state == SLOT_KEPT || slots[i].private)
       slots[i] = (big_slot){0};
   nkept = 0;
   big_unlock();
@@ -158,6 +160,17 @@ size_t weft__big_size(const void *p) {
   return len;
 }
 
+void weft__big_private(void *p) {
+  big_slot *s;
+
+  if (!weft__big_maybe(p))
+    return;
+  big_lock();
+  if ((s = slot_of(p)) != NULL && !s->private && madvise(s->p, s->len, MADV_DONTFORK) == 0)
+    s->private = 1;
+  big_unlock();
+}
+
 int weft__big_release(void *p) {
   big_slot *s;
   char *unmap = NULL;
@@ -168,8 +181,9 @@ int weft__big_release(void *p) {
     big_unlock();
     return 0;
   }
-  if (nkept < BIG_KEEP && madvise(s->p, s->len, MADV_DONTFORK) == 0) {
+  if (nkept < BIG_KEEP && (s->private || madvise(s->p, s->len, MADV_DONTFORK) == 0)) {
     s->state = SLOT_KEPT;
+    s->private = 0;
     nkept++;
     BIG_POISON(s->p, s->len);
   } else {

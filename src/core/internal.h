@@ -64,6 +64,10 @@ static inline int weft__big_maybe(const void *p) {
 }
 /* The size of big block p, 0 if p is not one. */
 size_t weft__big_size(const void *p);
+/* Big block p is the runtime's own, never read by a forked child: keep
+ * it out of fork (MADV_DONTFORK), so that writing to it after a fork
+ * copies nothing. No-op for other buffers. */
+void weft__big_private(void *p);
 /* Free p if it is a big block (1), else leave it (0). */
 int weft__big_release(void *p);
 

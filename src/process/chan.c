@@ -78,6 +78,7 @@ static void chan_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
       *b = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
       return;
     }
+    weft__big_private(nb);
     ch->buf = nb;
     ch->cap = cap;
   }

@@ -322,6 +322,9 @@ static void *child_main(void *arg) {
     cs->opts->initializer(cs->opts->initarg);
   if ((rc = weft__chan_open(&cs->ch, weft_loop_uv(weft_loop_current()), cs->fd)) != 0)
     return weft_fail(rc, "worker could not open its channel");
+  weft__slab_warm(&cs->slab);
+  if ((rc = weft__chan_send(&cs->ch, &(weft__pframe){WEFT__PF_READY, 0, 0}, NULL, NULL)) != 0)
+    return weft_fail(rc, "worker could not say it is ready");
   weft_future_await(cs->idle, NULL);
   uv_close((uv_handle_t *)&cs->ch.pipe, on_closed);
   weft_future_await(cs->closed, NULL);

@@ -12,8 +12,9 @@
 #include "core/internal.h"
 #include "weft/process.h"
 
-/* ITEMS frames go to a child, RESULTS frames come back. */
-enum { WEFT__PF_ITEMS = 1, WEFT__PF_RESULTS = 2 };
+/* ITEMS frames go to a child, RESULTS frames come back; a child sends
+ * READY (no payload) once it can take items. */
+enum { WEFT__PF_ITEMS = 1, WEFT__PF_RESULTS = 2, WEFT__PF_READY = 3 };
 
 /* Every frame: this header, then len payload bytes. Both ends are the same
  * program on the same machine, so native byte order is fine. */
@@ -85,6 +86,9 @@ typedef struct weft__slab weft__slab;
 /* Room for a frame of size bytes, prefaulted, from *cur (a new block
  * when it is full; *blk gets the block it is in). NULL if out of memory. */
 void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk);
+/* Set up *cur's first block and fault it in now, ahead of the first
+ * frame (nothing happens when memory is short: the first frame tries). */
+void weft__slab_warm(weft__slab **cur);
 /* The frame taken from blk is written (or was never sent). */
 void weft__slab_put(weft__slab *blk);
 /* The owner is done with *cur: freed once its frames are written. */
@@ -132,7 +136,8 @@ struct weft__pbatch {
   size_t *order;     /* indices in completion order, or NULL */
   size_t first_fail; /* the lowest failed index (n if none) */
   int first_code;
-  weft_future *wake;
+  weft_future *wake; /* set once ndone passes wait_for */
+  size_t wait_for;
   int abandoned;
 };
 

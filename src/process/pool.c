@@ -43,6 +43,7 @@ typedef struct weft__pchild {
   weft__list sent; /* sent_frame */
   size_t ninflight, nassigned;
   int eof, reaped, shut, status;
+  int starting; /* one of the pool's first children, not ready yet */
   int read_err; /* reading its results failed: its items fail with this */
   uv_shutdown_t sreq;
 } weft__pchild;
@@ -58,7 +59,8 @@ struct weft_pool {
   int closed, terminated, single, sig_closing, freeing;
   size_t handles; /* libuv handles not closed yet */
   uint64_t next_id;
-  weft_future *wake; /* join waits on it */
+  weft_future *wake; /* weft_pool_new and join wait on it */
+  size_t starting;   /* first children neither ready nor gone */
   int last_status;
   weft__slab *slab; /* the frames being sent are carved from it */
 };
@@ -185,8 +187,10 @@ static void item_finish(weft__pbatch *b, size_t i, int code, const char *data, s
     batch_free(b);
     return;
   }
-  if (b->wake && !weft_future_done(b->wake))
+  if (b->wake && b->ndone > b->wait_for) {
     weft_future_set_result(b->wake, NULL);
+    b->wake = NULL; /* the waiter releases it */
+  }
 }
 
 static void item_fail(weft__pbatch *b, size_t i, int code, const char *msg) {
@@ -247,6 +251,7 @@ static int batch_alloc(weft__pbatch **out, weft_pool *p, const weft_buf *items, 
     b->res = weft_calloc(cap, sizeof *b->res);
   }
   if ((b->state = weft__big_alloc(cap, &scap)) != NULL) {
+    weft__big_private(b->state);
     weft__prefault(b->state, cap);
     memset(b->state, 0, cap);
   }
@@ -292,11 +297,15 @@ int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_
 int weft__batch_wait(weft__pbatch *b, size_t k) {
   int rc = 0;
 
+  weft_future *f;
+
   while (b->ndone <= k && rc == 0) {
-    if ((rc = weft_future_new(&b->wake, b->pool->loop)) != 0)
+    if ((rc = weft_future_new(&f, b->pool->loop)) != 0)
       return rc;
-    rc = weft_future_await(b->wake, NULL);
-    weft_future_release(b->wake);
+    b->wake = f;
+    b->wait_for = k;
+    rc = weft_future_await(f, NULL);
+    weft_future_release(f);
     b->wake = NULL;
   }
   return rc;
@@ -345,49 +354,82 @@ static void child_fail_sent(weft__pchild *c, int code, const char *msg) {
   c->ninflight = 0;
 }
 
-/* The frame and segment of c's item id, NULL if it is not in flight. */
-static sent_frame *sent_find(weft__pchild *c, uint64_t id, sent_seg **seg, size_t *index) {
+/* One of the pool's first children is ready, or gone before it was. */
+static void child_started(weft__pchild *c) {
+  if (!c->starting)
+    return;
+  c->starting = 0;
+  c->pool->starting--;
+  pool_notify(c->pool);
+}
+
+/* Where a child's answers land: the frame and segment of the last one,
+ * which the next one most often follows. */
+typedef struct answer_pos {
+  sent_frame *f; /* NULL: look the next one up */
+  sent_seg *g;
+  uint64_t first_id; /* the id of g's first item */
+} answer_pos;
+
+/* Find id among the frames c has in flight into *pos. 0, or -ENOENT. */
+static int sent_find(weft__pchild *c, uint64_t id, answer_pos *pos) {
   for (weft__list *l = c->sent.next; l != &c->sent; l = l->next) {
     sent_frame *f = weft__container_of(l, sent_frame, link);
-    uint64_t k = id - f->first_id;
+    uint64_t first = f->first_id;
 
-    if (id < f->first_id || k >= f->count)
+    if (id < first || id - first >= f->count)
       continue;
-    for (size_t s = 0; s < f->nseg; k -= f->seg[s++].count) {
-      if (k < f->seg[s].count) {
-        *seg = &f->seg[s];
-        *index = f->seg[s].first + (size_t)k;
-        return f;
+    for (size_t s = 0; s < f->nseg; first += f->seg[s++].count) {
+      if (id - first < f->seg[s].count) {
+        *pos = (answer_pos){f, &f->seg[s], first};
+        return 0;
       }
     }
   }
-  return NULL;
+  return -ENOENT;
 }
 
-static void child_on_result(weft__pchild *c, const weft__precord *r, const char *data) {
-  sent_seg *g;
+/* The index of item id in pos's segment, finding it first unless it is
+ * in the segment of the answer before. 0, or -ENOENT. */
+static int answer_locate(weft__pchild *c, uint64_t id, answer_pos *pos, size_t *index) {
+  if ((!pos->f || id < pos->first_id || id - pos->first_id >= pos->g->count) &&
+      sent_find(c, id, pos) != 0)
+    return -ENOENT;
+  *index = pos->g->first + (size_t)(id - pos->first_id);
+  return 0;
+}
+
+static void child_on_result(weft__pchild *c, const weft__precord *r, const char *data,
+                            answer_pos *pos) {
   size_t i;
-  sent_frame *f = sent_find(c, r->id, &g, &i);
+  sent_seg *g;
   weft__pbatch *b;
 
+  if (answer_locate(c, r->id, pos, &i) != 0)
+    return; /* failed already */
+  g = pos->g;
   /* a segment with nothing left may have lost its batch */
-  if (!f || !g->left || (g->b->state[i] & WEFT__PI_DONE))
+  if (!g->left || (g->b->state[i] & WEFT__PI_DONE))
     return; /* failed already */
   b = g->b;
   c->ninflight--;
   g->left--;
-  if (--f->left == 0) {
-    weft__list_remove(&f->link);
-    weft_free(f);
+  if (--pos->f->left == 0) {
+    weft__list_remove(&pos->f->link);
+    weft_free(pos->f);
+    pos->f = NULL;
   }
   item_finish(b, i, r->code > 0 ? -EINVAL : r->code, data, r->len, 0);
 }
 
 static void child_on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
   weft__pchild *c = ch->data;
+  answer_pos pos = {0};
   size_t off = 0;
   weft__precord r;
 
+  if (h->kind == WEFT__PF_READY)
+    child_started(c);
   if (h->kind != WEFT__PF_RESULTS)
     return;
   while (h->len - off >= sizeof r) {
@@ -395,7 +437,7 @@ static void child_on_frame(weft__chan *ch, const weft__pframe *h, char *payload)
     off += sizeof r;
     if (r.len > h->len - off)
       break;
-    child_on_result(c, &r, payload + off);
+    child_on_result(c, &r, payload + off, &pos);
     off += r.len;
   }
   pool_pump(c->pool);
@@ -471,6 +513,7 @@ static void child_on_eof(weft__chan *ch, int err) {
   weft__pchild *c = ch->data;
 
   c->eof = 1;
+  child_started(c);
   if (err != UV_EOF) { /* a broken channel: the child is of no use */
     c->read_err = err == UV_ENOBUFS ? -ENOMEM : err;
     if (!c->reaped)
@@ -795,10 +838,28 @@ static int pool_start(weft_pool *p) {
   p->handles++;
   if ((rc = uv_signal_start(&p->sigchld, sigchld_cb, SIGCHLD)) != 0)
     return rc;
-  for (size_t i = 0; i < p->nslots; i++)
+  weft__slab_warm(&p->slab);
+  for (size_t i = 0; i < p->nslots; i++) {
     if ((rc = child_spawn(p, i)) != 0)
       return rc;
+    if (!p->children[i]->eof) {
+      p->children[i]->starting = 1;
+      p->starting++;
+    }
+  }
   return 0;
+}
+
+/* Suspend until the pool's state changes. 0, -ENOMEM, -ECANCELED... */
+static int pool_sleep(weft_pool *p) {
+  int rc = weft_future_new(&p->wake, p->loop);
+
+  if (rc)
+    return rc;
+  rc = weft_future_await(p->wake, NULL);
+  weft_future_release(p->wake);
+  p->wake = NULL;
+  return rc;
 }
 
 static int pool_create(weft_pool **out, const weft_pool_opts *opts, int single) {
@@ -808,7 +869,11 @@ static int pool_create(weft_pool **out, const weft_pool_opts *opts, int single) 
   if (rc)
     return rc;
   p->single = single;
-  if ((rc = pool_start(p)) != 0) {
+  rc = pool_start(p);
+  /* in a task, return once the first children are ready (or gone) */
+  while (rc == 0 && p->starting && !single && weft_current_task())
+    rc = pool_sleep(p);
+  if (rc) {
     weft_pool_free(p);
     return rc;
   }
@@ -875,11 +940,7 @@ int weft_pool_join(weft_pool *p) {
     }
     if (p->handles == 0)
       break;
-    if ((rc = weft_future_new(&p->wake, p->loop)) != 0)
-      break;
-    rc = weft_future_await(p->wake, NULL);
-    weft_future_release(p->wake);
-    p->wake = NULL;
+    rc = pool_sleep(p);
   }
   return rc;
 }

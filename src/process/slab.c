@@ -33,6 +33,7 @@ static weft__slab *slab_new(size_t size) {
 
   if (want > SIZE_MAX - sizeof *s || !(s = weft__big_alloc(sizeof *s + want, &cap)))
     return NULL;
+  weft__big_private(s);
   *s = (weft__slab){.cap = cap - sizeof *s};
   return s;
 }
@@ -58,6 +59,11 @@ void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk) {
   s->refs++;
   *blk = s;
   return p;
+}
+
+void weft__slab_warm(weft__slab **cur) {
+  if (!*cur && (*cur = slab_new(0)) != NULL)
+    weft__prefault((*cur)->data, (*cur)->cap);
 }
 
 void weft__slab_put(weft__slab *blk) {
