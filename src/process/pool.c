@@ -596,6 +596,16 @@ static void __attribute__((noreturn)) child_enter(weft_pool *p, int fd) {
   weft__child_run(fd, &p->opts);
 }
 
+/* Room in the socket for a whole frame each way, so a frame goes out in
+ * one write instead of several, each waiting for the reader (the kernel
+ * caps the size at net.core.wmem_max; the default stays if it refuses). */
+static void pair_widen(const int sv[2]) {
+  int size = WEFT__FRAME_CAP;
+
+  setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
 static int child_spawn(weft_pool *p, size_t slot) {
   weft__pchild *c = weft_calloc(1, sizeof *c);
   int sv[2], rc;
@@ -606,6 +616,7 @@ static int child_spawn(weft_pool *p, size_t slot) {
     weft_free(c);
     return -errno;
   }
+  pair_widen(sv);
   fflush(NULL); /* else the child's exit would write buffered output twice */
   /* Slot it before forking: in the child, c is then reachable from the
    * pool, not only from a coroutine stack that leak checkers do not scan. */
