@@ -96,8 +96,12 @@ typedef struct weft_pool_opts {
 
 /*
  * Start a pool on the current loop: fork the children now. Must be called
- * from the loop's thread (inside a task or not). Returns 0, -ENOMEM,
- * -EINVAL (no loop), or the error of fork/socketpair as a negative errno.
+ * from the loop's thread (inside a task or not). Inside a task, returns once
+ * every child is ready (its loop running, its initializer returned) or has
+ * died trying. Returns 0, -ENOMEM, -EINVAL (no loop), the error of
+ * fork/socketpair as a negative errno, or -ECANCELED/-ETIMEDOUT if the
+ * caller is interrupted while the children start (the pool is terminated
+ * and freed; *out is untouched).
  */
 int weft_pool_new(weft_pool **out, const weft_pool_opts *opts);
 

@@ -101,12 +101,12 @@ static void batch_free(weft__pbatch *b) {
 /* Room for add more bytes in the arena's data block, and for as many per
  * item still to come (up to ARENA_GUESS_MAX of guess). 0, -ENOMEM. */
 static int arena_grow(weft_pool_results *r, size_t add, size_t to_come) {
-  size_t guess = add < ARENA_GUESS_MAX / (to_come + 1) ? add * to_come : ARENA_GUESS_MAX;
-  size_t cap = r->cap ? 2 * r->cap : 4096;
+  size_t guess, cap = r->cap ? 2 * r->cap : 4096;
   char *nd;
 
   if (r->cap - r->len >= add)
     return 0;
+  guess = add < ARENA_GUESS_MAX / (to_come + 1) ? add * to_come : ARENA_GUESS_MAX;
   if (cap < r->len + add + guess)
     cap = r->len + add + guess;
   if (!(nd = weft__grow(r->data, r->len, &cap)))
