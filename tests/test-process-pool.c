@@ -849,3 +849,47 @@ TEST_IMPL(process_pool_map_arena_terminate) {
   ASSERT_OK(weft_test_run(arena_terminate_main, NULL, NULL));
   return 0;
 }
+
+/* Claims a result of 5 GiB (its bytes are never read). */
+static void *huge_result(const weft_buf *arg, weft_buf *out) {
+  (void)arg;
+  if (!(out->data = weft_malloc(16)))
+    return weft_fail(-ENOMEM, "no memory");
+  out->len = (size_t)5 << 30;
+  return NULL;
+}
+
+/* Lengths travel as 32 bits: a larger item is refused before anything is
+ * sent, a larger result fails its item alone; the pool goes on. */
+static void *oversized_main(void *arg) {
+  char st[2][24], small[16] = "7";
+  weft_buf items[3], big = {small, (size_t)4 << 30};
+  weft_pool_result res[3];
+  weft_pool_results ar = {0};
+  weft_pool_stream *s;
+  weft_pool *p;
+
+  (void)arg;
+  items[0] = num_item(st[0], 2);
+  items[1] = big;
+  items[2] = num_item(st[1], 3);
+  ASSERT_OK(weft_pool_new(&p, &(weft_pool_opts){.processes = 1}));
+  ASSERT_EQ(-EMSGSIZE, weft_pool_map(p, square, items, 3, res));
+  ASSERT_EQ(-EMSGSIZE, weft_pool_map_arena(p, square, items, 3, &ar));
+  ASSERT_EQ(-EMSGSIZE, weft_pool_apply(p, square, &big, &res[0]));
+  ASSERT_EQ(-EMSGSIZE, weft_pool_stream_new(&s, p, square, items, 3));
+  ASSERT_EQ(-EMSGSIZE, weft_pool_apply(p, huge_result, &items[0], &res[0]));
+  ASSERT_NOT_NULL(strstr(res[0].message, "larger than"));
+  weft_pool_result_clear(&res[0]);
+  ASSERT_OK(weft_pool_apply(p, square, &items[2], &res[0]));
+  ASSERT_EQ(9, result_num(&res[0]));
+  weft_pool_result_clear(&res[0]);
+  weft_pool_results_free(&ar);
+  finish(p);
+  return NULL;
+}
+
+TEST_IMPL(process_pool_oversized_item_and_result) {
+  ASSERT_OK(weft_test_run(oversized_main, NULL, NULL));
+  return 0;
+}

@@ -60,6 +60,10 @@ typedef void *(*weft_pool_fn)(const weft_buf *arg, weft_buf *out);
 /* The bytes at out->data when a worker function starts (see above). */
 #define WEFT_POOL_SCRATCH 256
 
+/* The largest item or result, in bytes (4 GiB - 32): lengths travel as
+ * 32 bits. */
+#define WEFT_POOL_BUF_MAX ((size_t)UINT32_MAX - 31)
+
 /* The outcome of one item: its result (owned), or its error. */
 typedef struct weft_pool_result {
   weft_buf buf;  /* the result, owned by the caller */
@@ -107,7 +111,8 @@ int weft_pool_new(weft_pool **out, const weft_pool_opts *opts);
 
 /* apply: run fn(arg) in a child and wait. Returns 0 and res, the item's code
  * (res->message says why), -ECANCELED/-ETIMEDOUT if the caller is
- * interrupted, -ESHUTDOWN, -ENOMEM, -EPERM outside a task. */
+ * interrupted, -ESHUTDOWN, -EMSGSIZE (arg over WEFT_POOL_BUF_MAX bytes:
+ * nothing runs), -ENOMEM, -EPERM outside a task. */
 int weft_pool_apply(weft_pool *p, weft_pool_fn fn, const weft_buf *arg, weft_pool_result *res);
 
 /*
@@ -117,7 +122,8 @@ int weft_pool_apply(weft_pool *p, weft_pool_fn fn, const weft_buf *arg, weft_poo
  * code in input order (every result is filled either way, and owned by the
  * caller); -ECANCELED/-ETIMEDOUT if the caller is interrupted (then no
  * result holds anything, items not started are dropped); -ESHUTDOWN;
- * -ENOMEM; -EPERM.
+ * -EMSGSIZE (an item over WEFT_POOL_BUF_MAX bytes: nothing runs); -ENOMEM;
+ * -EPERM.
  */
 int weft_pool_map(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
                   weft_pool_result *results);
@@ -151,7 +157,8 @@ typedef struct weft_pool_results {
  * when every item succeeded, else the first failing code in input order
  * (out->n is n, every span filled, either way); -ECANCELED/-ETIMEDOUT if
  * the caller is interrupted (out->n is 0; items not started are dropped);
- * -ESHUTDOWN; -ENOMEM (no room for the spans: out->n is 0); -EPERM outside
+ * -ESHUTDOWN; -EMSGSIZE (an item over WEFT_POOL_BUF_MAX bytes: nothing
+ * runs, out->n is 0); -ENOMEM (no room for the spans: out->n is 0); -EPERM outside
  * a task.
  */
 int weft_pool_map_arena(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_t n,
@@ -166,7 +173,8 @@ void weft_pool_results_free(weft_pool_results *r);
 
 /* Streaming map: results as they complete. */
 typedef struct weft_pool_stream weft_pool_stream;
-/* Submit every item now. 0, -ESHUTDOWN, -ENOMEM. */
+/* Submit every item now. 0, -ESHUTDOWN, -EMSGSIZE (an item over
+ * WEFT_POOL_BUF_MAX bytes), -ENOMEM. */
 int weft_pool_stream_new(weft_pool_stream **out, weft_pool *p, weft_pool_fn fn,
                          const weft_buf *items, size_t n);
 /* The next item to complete: 0 (or the item's code) with *index and *res

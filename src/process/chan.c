@@ -1,54 +1,14 @@
 /*
  * A framed channel over one end of a socketpair: length-prefixed frames,
- * read into a growing buffer, written with uv_write.
+ * read into regions of its owner's slab (so a frame can be kept where it
+ * was read, without a copy), written with uv_write.
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "process/internal.h"
 
 #define CHAN_READ_CHUNK (64u * 1024u)
-#define CHAN_KEEP_MAX (2u << 20) /* an empty read buffer larger than this is freed */
-
-#if defined(__linux__) && !defined(MADV_POPULATE_WRITE)
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
-#define PREFAULT_MIN (64u * 1024u)
-
-void weft__prefault(void *p, size_t len) {
-#ifdef MADV_POPULATE_WRITE
-  static uintptr_t page;
-  static int unsupported;
-  uintptr_t a, b;
-
-  if (unsupported || len < PREFAULT_MIN)
-    return;
-  if (!page)
-    page = (uintptr_t)sysconf(_SC_PAGESIZE);
-  a = ((uintptr_t)p + page - 1) & ~(page - 1);
-  b = ((uintptr_t)p + len) & ~(page - 1);
-  if (b > a && madvise((void *)a, b - a, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
-    unsupported = 1; /* an older kernel: faults as usual */
-#else
-  WEFT__UNUSED(p);
-  WEFT__UNUSED(len);
-#endif
-}
-
-void *weft__grow(void *old, size_t used, size_t *cap) {
-  size_t want = *cap;
-  char *nb = weft__big_alloc(want, cap);
-
-  if (!nb)
-    return NULL;
-  weft__prefault(nb, want);
-  if (used)
-    memcpy(nb, old, used);
-  weft_free(old);
-  return nb;
-}
 
 typedef struct chan_write {
   uv_write_t req;
@@ -57,58 +17,98 @@ typedef struct chan_write {
   weft__slab *slab; /* with weft__chan_send_slab: put once written */
 } chan_write;
 
-/* Size the buffer for the rest of the frame being read, so a large payload
- * arrives with one allocation instead of many small reads. */
-static void chan_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
-  weft__chan *ch = h->data;
+/* What the next read should have room for: a chunk, or the rest of the
+ * frame being read when it is larger. SIZE_MAX if no buffer can hold it. */
+static size_t chan_want(const weft__chan *ch) {
   size_t want = CHAN_READ_CHUNK;
   weft__pframe hdr;
 
-  WEFT__UNUSED(suggested);
   if (ch->len >= sizeof hdr) {
-    memcpy(&hdr, ch->buf, sizeof hdr);
+    memcpy(&hdr, ch->buf + ch->start, sizeof hdr);
+    if (hdr.len > WEFT__FRAME_MAX)
+      return SIZE_MAX;
     if (sizeof hdr + hdr.len > ch->len + want)
       want = sizeof hdr + hdr.len - ch->len;
   }
-  if (ch->cap - ch->len < want) {
-    size_t cap = ch->len + want;
-    char *nb = weft__grow(ch->buf, ch->len, &cap);
-
-    if (!nb) {
-      *b = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
-      return;
-    }
-    weft__big_private(nb);
-    ch->buf = nb;
-    ch->cap = cap;
-  }
-  *b = uv_buf_init(ch->buf + ch->len, (unsigned)(ch->cap - ch->len));
+  return want;
 }
 
-static void chan_shrink(weft__chan *ch) {
-  if (ch->len == 0 && ch->cap > CHAN_KEEP_MAX) {
-    weft_free(ch->buf);
-    ch->buf = NULL;
-    ch->cap = 0;
+/* Move the unread bytes to a new region of the slab with room for size
+ * bytes; the old region goes back. 0 or -ENOMEM. */
+static int chan_move(weft__chan *ch, size_t size) {
+  weft__slab *blk;
+  char *nb = weft__slab_take(ch->slab, size, &blk);
+
+  if (!nb)
+    return -ENOMEM;
+  if (ch->len)
+    memcpy(nb, ch->buf + ch->start, ch->len);
+  if (ch->buf)
+    weft__slab_put(ch->blk);
+  ch->buf = nb;
+  ch->blk = blk;
+  ch->cap = size;
+  ch->start = 0;
+  ch->kept = 0;
+  return 0;
+}
+
+/* Give the region back to the slab (nothing unread is in it). */
+static void chan_release(weft__chan *ch) {
+  if (ch->buf)
+    weft__slab_put(ch->blk);
+  ch->buf = NULL;
+  ch->blk = NULL;
+  ch->cap = ch->start = ch->len = 0;
+  ch->kept = 0;
+}
+
+/* Room for the rest of the frame being read, so a large payload arrives
+ * with one region instead of many small reads. Bytes in a region a frame
+ * was kept from never move within it: reads only append, and the unread
+ * bytes move to a new region when it is full. */
+static void chan_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b) {
+  weft__chan *ch = h->data;
+  size_t want = chan_want(ch);
+
+  WEFT__UNUSED(suggested);
+  if (want > SIZE_MAX / 2 - ch->len) {
+    *b = uv_buf_init(NULL, 0); /* read_cb gets UV_ENOBUFS */
+    return;
   }
+  if ((!ch->buf || ch->cap - ch->start - ch->len < want) && chan_move(ch, ch->len + want) != 0) {
+    *b = uv_buf_init(NULL, 0);
+    return;
+  }
+  *b = uv_buf_init(ch->buf + ch->start + ch->len, (unsigned)(ch->cap - ch->start - ch->len));
+}
+
+weft__slab *weft__chan_keep(weft__chan *ch) {
+  weft__slab_ref(ch->blk);
+  ch->kept = 1;
+  return ch->blk;
 }
 
 static void chan_parse(weft__chan *ch) {
-  size_t off = 0;
+  size_t off = ch->start, end = ch->start + ch->len;
   weft__pframe h;
 
-  while (ch->len - off >= sizeof h) {
+  while (end - off >= sizeof h) {
     memcpy(&h, ch->buf + off, sizeof h);
-    if (ch->len - off - sizeof h < h.len)
+    if (end - off - sizeof h < h.len)
       break;
     ch->on_frame(ch, &h, ch->buf + off + sizeof h);
     off += sizeof h + h.len;
   }
-  if (off) {
-    memmove(ch->buf, ch->buf + off, ch->len - off);
-    ch->len -= off;
+  ch->len = end - off;
+  if (ch->len == 0)
+    chan_release(ch);
+  else if (ch->kept)
+    ch->start = off; /* the kept frames stay where they are */
+  else if (off != ch->start) {
+    memmove(ch->buf, ch->buf + off, ch->len);
+    ch->start = 0;
   }
-  chan_shrink(ch);
 }
 
 static void chan_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
@@ -124,9 +124,10 @@ static void chan_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b) {
   chan_parse(ch);
 }
 
-int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd) {
+int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd, weft__slab **slab) {
   int rc = uv_pipe_init(uv, &ch->pipe, 0);
 
+  ch->slab = slab;
   if (rc)
     return rc;
   ch->pipe.data = ch;
@@ -187,7 +188,5 @@ int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, voi
 }
 
 void weft__chan_dispose(weft__chan *ch) {
-  weft_free(ch->buf);
-  ch->buf = NULL;
-  ch->len = ch->cap = 0;
+  chan_release(ch);
 }

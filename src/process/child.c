@@ -15,18 +15,18 @@
 
 #define FLUSH_AFTER 0.005 /* seconds between results frames of a busy child */
 
-/* One ITEMS frame's payload, queued until its last item is taken and
- * kept until its last item is done. */
+/* One ITEMS frame's payload, kept where it was read, queued until its
+ * last item is taken and kept until its last item is done. */
 typedef struct cchunk {
   struct cchunk *next; /* the queue */
-  weft__slab *blk;     /* the slab block it is carved from */
-  size_t refs;         /* items not done */
-  size_t left;         /* items not taken */
-  size_t seg_left;     /* items of the current segment not taken */
-  uint64_t id;         /* the next item's */
+  weft__slab *blk;     /* the slab block the payload was read into */
+  char *data;
+  size_t refs;     /* items not done */
+  size_t left;     /* items not taken */
+  size_t seg_left; /* items of the current segment not taken */
+  uint64_t id;     /* the next item's */
   weft_pool_fn fn;
   size_t off, len;
-  char data[];
 } cchunk;
 
 typedef struct citem {
@@ -169,13 +169,20 @@ static void item_run(cstate *cs, citem *it, char *scratch) {
     t->failed = 0;
     weft_free(t->fail_message);
     t->fail_message = NULL;
+  } else if (out.len > WEFT__BUF_MAX) {
+    char msg[96];
+
+    snprintf(msg, sizeof msg, "result of %zu bytes: larger than %zu", out.len, WEFT__BUF_MAX);
+    out_append(cs, it->id, -EMSGSIZE, msg, strlen(msg));
   } else {
     out_append(cs, it->id, 0, out.data, out.len);
   }
   if (out.data != scratch)
     weft_free(out.data);
-  if ((done = --it->chunk->refs == 0) != 0)
+  if ((done = --it->chunk->refs == 0) != 0) {
     weft__slab_put(it->chunk->blk);
+    weft_free(it->chunk);
+  }
   result_ready(cs, done);
 }
 
@@ -259,18 +266,17 @@ static void out_guess(cstate *cs, const weft__pframe *h) {
   out_reserve(cs, cs->outlen + (want < WEFT__FRAME_CAP ? want : WEFT__FRAME_CAP));
 }
 
-/* Queue a frame's items (a copy of the payload, which they keep alive). */
+/* Queue a frame's items; they keep its payload alive where it was read. */
 static void on_frame(weft__chan *ch, const weft__pframe *h, char *payload) {
   cstate *cs = ch->data;
-  weft__slab *blk;
   cchunk *c;
 
   if (h->kind != WEFT__PF_ITEMS || h->count == 0)
     return;
-  if (!(c = weft__slab_take(&cs->slab, sizeof *c + h->len, &blk)))
+  if (!(c = weft_malloc(sizeof *c)))
     die();
-  memcpy(c->data, payload, h->len);
-  c->blk = blk;
+  c->blk = weft__chan_keep(ch);
+  c->data = payload;
   c->next = NULL;
   c->refs = c->left = h->count;
   c->seg_left = 0;
@@ -320,7 +326,7 @@ static void *child_main(void *arg) {
     return weft_fail(rc, "worker setup failed");
   if (cs->opts->initializer)
     cs->opts->initializer(cs->opts->initarg);
-  if ((rc = weft__chan_open(&cs->ch, weft_loop_uv(weft_loop_current()), cs->fd)) != 0)
+  if ((rc = weft__chan_open(&cs->ch, weft_loop_uv(weft_loop_current()), cs->fd, &cs->slab)) != 0)
     return weft_fail(rc, "worker could not open its channel");
   weft__slab_warm(&cs->slab);
   if ((rc = weft__chan_send(&cs->ch, &(weft__pframe){WEFT__PF_READY, 0, 0}, NULL, NULL)) != 0)

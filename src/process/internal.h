@@ -43,6 +43,11 @@ typedef struct weft__precord {
 
 /* A frame's payload stops growing past this (one record always fits). */
 #define WEFT__FRAME_CAP (1024u * 1024u)
+/* The largest item or result (lengths travel as 32 bits), and the largest
+ * frame, which holds one of them with its headers: a longer one is not
+ * ours. */
+#define WEFT__BUF_MAX WEFT_POOL_BUF_MAX
+#define WEFT__FRAME_MAX ((uint64_t)UINT32_MAX)
 
 typedef struct weft__chan weft__chan;
 /* payload points into the channel's buffer: valid during the call only. */
@@ -50,11 +55,17 @@ typedef void (*weft__chan_frame_cb)(weft__chan *ch, const weft__pframe *h, char 
 /* The peer closed (UV_EOF) or reading failed. */
 typedef void (*weft__chan_eof_cb)(weft__chan *ch, int err);
 
+typedef struct weft__slab weft__slab;
+
 struct weft__chan {
   uv_pipe_t pipe;
-  char *buf;
-  size_t len, cap;
-  size_t writes; /* writes queued and not completed */
+  weft__slab **slab; /* the owner's: reads go to regions carved from it */
+  weft__slab *blk;   /* the block buf is carved from */
+  char *buf;         /* the region being read into, NULL between frames */
+  size_t start, len; /* unread bytes: buf[start, start + len) */
+  size_t cap;        /* bytes of the region */
+  int kept;          /* a frame in buf was kept: buf is not written again */
+  size_t writes;     /* writes queued and not completed */
   struct chan_write *last_write;
   weft__chan_frame_cb on_frame;
   weft__chan_eof_cb on_eof;
@@ -62,8 +73,12 @@ struct weft__chan {
   void *data;
 };
 
-/* Open fd as the channel on uv and start reading. 0 or a libuv error. */
-int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd);
+/* Open fd as the channel on uv and start reading into regions of *slab
+ * (which must outlive the channel). 0 or a libuv error. */
+int weft__chan_open(weft__chan *ch, uv_loop_t *uv, int fd, weft__slab **slab);
+/* From on_frame: keep the frame's payload past the call (no copy). Returns
+ * the slab block it is in, with a reference the caller puts when done. */
+weft__slab *weft__chan_keep(weft__chan *ch);
 /* Queue a frame. owned (may be NULL) is weft_free'd once written (also on
  * failure). 0, -ENOMEM, or a libuv error. */
 int weft__chan_send(weft__chan *ch, const weft__pframe *h, const void *data, void *owned);
@@ -82,13 +97,14 @@ void weft__chan_dispose(weft__chan *ch);
 
 /* Frames carved from a shared block (slab.c); *cur is the current block,
  * NULL at first. */
-typedef struct weft__slab weft__slab;
 /* Room for a frame of size bytes, prefaulted, from *cur (a new block
  * when it is full; *blk gets the block it is in). NULL if out of memory. */
 void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk);
 /* Set up *cur's first block and fault it in now, ahead of the first
  * frame (nothing happens when memory is short: the first frame tries). */
 void weft__slab_warm(weft__slab **cur);
+/* One more reference to blk (put it too). */
+void weft__slab_ref(weft__slab *blk);
 /* The frame taken from blk is written (or was never sent). */
 void weft__slab_put(weft__slab *blk);
 /* The owner is done with *cur: freed once its frames are written. */

@@ -282,6 +282,9 @@ int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_
 
   if (p->closed)
     return -ESHUTDOWN;
+  for (size_t i = 0; i < n; i++)
+    if (items[i].len > WEFT__BUF_MAX)
+      return -EMSGSIZE;
   if ((rc = batch_alloc(&b, p, items, n, sink)) != 0)
     return rc;
   b->chunk = batch_chunk(p, n);
@@ -639,7 +642,7 @@ static int child_spawn(weft_pool *p, size_t slot) {
   c->ch.data = c;
   c->ch.on_frame = child_on_frame;
   c->ch.on_eof = child_on_eof;
-  rc = weft__chan_open(&c->ch, weft_loop_uv(p->loop), sv[0]);
+  rc = weft__chan_open(&c->ch, weft_loop_uv(p->loop), sv[0], &p->slab);
   p->alive++;
   p->handles++;
   if (rc) { /* the handle is initialised: it is closed through child_finish */
