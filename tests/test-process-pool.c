@@ -879,6 +879,7 @@ static void *oversized_main(void *arg) {
   ASSERT_EQ(-EMSGSIZE, weft_pool_apply(p, square, &big, &res[0]));
   ASSERT_EQ(-EMSGSIZE, weft_pool_stream_new(&s, p, square, items, 3));
   ASSERT_EQ(-EMSGSIZE, weft_pool_apply(p, huge_result, &items[0], &res[0]));
+  ASSERT_NOT_NULL(res[0].message);
   ASSERT_NOT_NULL(strstr(res[0].message, "larger than"));
   weft_pool_result_clear(&res[0]);
   ASSERT_OK(weft_pool_apply(p, square, &items[2], &res[0]));
