@@ -298,9 +298,8 @@ int weft__pool_batch(weft_pool *p, weft_pool_fn fn, const weft_buf *items, size_
 }
 
 int weft__batch_wait(weft__pbatch *b, size_t k) {
-  int rc = 0;
-
   weft_future *f;
+  int rc = 0;
 
   while (b->ndone <= k && rc == 0) {
     if ((rc = weft_future_new(&f, b->pool->loop)) != 0)
