@@ -97,8 +97,9 @@ void weft__chan_dispose(weft__chan *ch);
 
 /* Frames carved from a shared block (slab.c); *cur is the current block,
  * NULL at first. */
-/* Room for a frame of size bytes, prefaulted, from *cur (a new block
- * when it is full; *blk gets the block it is in). NULL if out of memory. */
+/* Room for a frame of size bytes from *cur (a new block, faulted in as a
+ * whole when it is made, when it is full; *blk gets the block it is in).
+ * NULL if out of memory. */
 void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk);
 /* Set up *cur's first block and fault it in now, ahead of the first
  * frame (nothing happens when memory is short: the first frame tries). */

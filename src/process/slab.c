@@ -71,7 +71,8 @@ static void slab_retire(weft__slab *s) {
     s->retired = 1;
 }
 
-/* A new current block with room for size bytes, or NULL. */
+/* A new block with room for size bytes (a whole slab at least), its pages
+ * faulted in at once, or NULL. */
 static weft__slab *slab_new(size_t size) {
   size_t want = size > SLAB_SIZE - sizeof(weft__slab) ? size : SLAB_SIZE - sizeof(weft__slab);
   size_t cap;
@@ -81,6 +82,7 @@ static weft__slab *slab_new(size_t size) {
     return NULL;
   weft__big_private(s);
   *s = (weft__slab){.cap = cap - sizeof *s};
+  weft__prefault(s->data, want);
   return s;
 }
 
@@ -93,7 +95,6 @@ static void *slab_alone(size_t len, weft__slab **blk) {
     return NULL;
   s->retired = 1;
   s->refs = 1;
-  weft__prefault(s->data, len);
   *blk = s;
   return s->data;
 }
@@ -116,7 +117,6 @@ void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk) {
       return NULL;
   }
   p = s->data + s->off;
-  weft__prefault(p, size);
   s->off += len;
   s->refs++;
   *blk = s;
@@ -124,8 +124,8 @@ void *weft__slab_take(weft__slab **cur, size_t size, weft__slab **blk) {
 }
 
 void weft__slab_warm(weft__slab **cur) {
-  if (!*cur && (*cur = slab_new(0)) != NULL)
-    weft__prefault((*cur)->data, (*cur)->cap);
+  if (!*cur)
+    *cur = slab_new(0);
 }
 
 void weft__slab_ref(weft__slab *blk) {
