@@ -1,9 +1,12 @@
 /*
  * weft async files (aiofiles) and file-system functions (aiofiles.os).
  *
- * Every operation that touches the disk runs as a libuv fs request on the
- * libuv thread pool: the loop never blocks on a file. Must be called from a
- * task; otherwise they return -EPERM.
+ * Every operation that may wait for the disk runs as a libuv fs request on
+ * the libuv thread pool: the loop never blocks on a file. A read whose data
+ * is already in the page cache is copied on the loop thread instead
+ * (preadv2 with RWF_NOWAIT; requests of at most 1 MiB, the reading task
+ * yielding after every 4 MiB read that way). Must be called from a task;
+ * otherwise they return -EPERM.
  *
  * Files are bytes. The modes are Python's: "r", "w", "a", "x", each with an
  * optional "+", and an optional "b" or "t" (text mode is the same bytes: no
@@ -20,7 +23,8 @@
  * this thread (so a task can `return weft_fail(rc, "%s", weft_fs_error())`).
  *
  * Cancellation: every call that waits for the disk is a suspension point
- * and honours cancellation and timeout scopes. A request already running on
+ * and honours cancellation and timeout scopes (a cached read suspends only
+ * at its yield every 4 MiB). A request already running on
  * the thread pool cannot be stopped: the call waits for it (shielded) and
  * then returns -ECANCELED (or -ETIMEDOUT); a request still queued is
  * withdrawn. The file stays usable and its position consistent:

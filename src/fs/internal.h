@@ -34,7 +34,12 @@ int weft__fs_fail2(int code, const char *op, const char *from, const char *to);
 /* The read buffer doubles up to this while whole buffers are consumed. */
 #define WEFT__READ_BUFFER_MAX (1024u * 1024u)
 
-enum { WEFT__F_READ = 1, WEFT__F_WRITE = 2, WEFT__F_APPEND = 4 };
+enum {
+  WEFT__F_READ = 1,
+  WEFT__F_WRITE = 2,
+  WEFT__F_APPEND = 4,
+  WEFT__F_NO_INLINE = 8 /* the file system refused RWF_NOWAIT: pool reads only */
+};
 
 struct weft_file {
   uv_file fd;
@@ -58,6 +63,22 @@ void weft__file_drop_read(weft_file *f);
 /* Read up to n bytes at raw_pos into buf (one request); returns the count,
  * 0 at EOF, or an error / interruption code. */
 int64_t weft__file_pread(weft_file *f, char *buf, size_t n);
+/* Read up to n bytes at raw_pos on the loop thread if the page cache holds
+ * them (read_inline.c); returns the count, 0 at EOF, -EAGAIN when the read
+ * must go to the thread pool, or the code of an interruption delivered
+ * while it yielded. */
+int64_t weft__file_pread_inline(weft_file *f, char *buf, size_t n);
+/* A read went to the thread pool (the task suspends): the inline budget
+ * starts again. */
+void weft__file_pread_pooled(void);
+/* This thread's counts of inline reads (for tests). */
+typedef struct weft__fs_inline_stats {
+  uint64_t reads;  /* served inline */
+  uint64_t missed; /* tried inline, not cached or refused */
+  uint64_t pooled; /* sent to the thread pool */
+  uint64_t yields; /* turns given to the other tasks */
+} weft__fs_inline_stats;
+weft__fs_inline_stats weft__fs_inline_stats_get(void);
 /* Refill the read buffer; returns the count (0 at EOF) or a code. */
 int64_t weft__file_fill(weft_file *f);
 /* Start a read: checks the file and flushes pending writes. */

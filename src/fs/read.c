@@ -1,8 +1,9 @@
 /*
  * Reading: read(n), read() to the end. Small reads are served from the
  * buffer; a read at least as large as the buffer goes straight into the
- * caller's memory. An interrupted read puts the position back where the
- * call started.
+ * caller's memory. Reads of cached data run on the loop thread
+ * (read_inline.c), the others on the thread pool. An interrupted read puts the position back where
+ * the call started.
  */
 #include <string.h>
 
@@ -14,8 +15,9 @@ int64_t weft__file_pread(weft_file *f, char *buf, size_t n) {
   uv_buf_t b = uv_buf_init(buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
   int64_t rc = weft__fs_begin(&r, &loop);
 
-  if (rc)
+  if (rc || (rc = weft__file_pread_inline(f, buf, n)) != -EAGAIN)
     return rc;
+  weft__file_pread_pooled();
   rc = weft__fs_wait(&r, uv_fs_read(&loop->uv, &r.req, f->fd, &b, 1, f->raw_pos, weft__fs_cb));
   if (r.req.result > 0)
     f->raw_pos += r.req.result; /* even when interrupted: it was read */
@@ -73,6 +75,33 @@ static size_t take(weft_file *f, char *dst, size_t n) {
   return k;
 }
 
+/* A read of at least this much skips the buffer when the page cache holds
+ * the data: one copy instead of two. */
+#define WEFT__DIRECT_READ_MIN (32u * 1024u)
+
+/* Straight into the caller's memory on the loop thread, or -EAGAIN to go
+ * through the buffer (small, not cached, or an interruption to deliver). */
+static int64_t read_direct(weft_file *f, char *dst, size_t n) {
+  weft_task *t = weft__current();
+
+  if (n < WEFT__DIRECT_READ_MIN || !t || weft__scope_pending(t))
+    return -EAGAIN;
+  return weft__file_pread_inline(f, dst, n);
+}
+
+/* One step of a read into dst: the count (0 at EOF) or a code. */
+static int64_t read_step(weft_file *f, char *dst, size_t want) {
+  int64_t rc;
+
+  if (want >= f->cap)
+    return weft__file_pread(f, dst, want);
+  if ((rc = read_direct(f, dst, want)) != -EAGAIN)
+    return rc;
+  if ((rc = weft__file_fill(f)) > 0)
+    rc = (int64_t)take(f, dst, want);
+  return rc;
+}
+
 ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
   char *dst = buf;
   size_t got;
@@ -82,15 +111,8 @@ ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
     return rc;
   start = weft_file_tell(f);
   got = take(f, dst, n);
-  while (got < n) {
-    if (n - got >= f->cap)
-      rc = weft__file_pread(f, dst + got, n - got);
-    else if ((rc = weft__file_fill(f)) > 0)
-      rc = (int64_t)take(f, dst + got, n - got);
-    if (rc <= 0)
-      break;
+  while (got < n && (rc = read_step(f, dst + got, n - got)) > 0)
     got += (size_t)rc;
-  }
   if (rc < 0)
     return weft__file_read_abort(f, start, (int)rc, "read");
   return (ssize_t)got;
