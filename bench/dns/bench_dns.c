@@ -5,11 +5,14 @@
  *   weft-bench-dns resolver SERVER[:PORT] N CONCURRENCY
  *   weft-bench-dns getaddrinfo - N CONCURRENCY
  *
- * Prints `RESULT <queries/s> queries/s`; exits 1 if any query failed.
+ * Prints `RESULT <queries/s> queries/s <us> us/query`, the second figure
+ * the process's CPU time (user + system) per query over the timed queries;
+ * exits 1 if any query failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <weft.h>
 
 typedef struct bench {
@@ -50,15 +53,25 @@ typedef struct params {
   long n, conc;
 } params;
 
+/* User + system CPU seconds of this process so far. */
+static double cpu_seconds(void) {
+  struct rusage ru;
+
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void *amain(void *arg) {
   params *p = arg;
   bench b = {NULL, p->n, 0, 0};
   weft_resolver_opts o = {.nameservers = p->server, .timeout = 2, .tries = 3, .no_hosts = 1};
   weft_task **t = calloc((size_t)p->conc, sizeof *t);
-  double t0;
+  double t0, cpu0;
 
   if (strcmp(p->mode, "resolver") == 0 && weft_resolver_new(&b.r, &o) != 0)
     return weft_fail(-EINVAL, "bad nameserver %s", p->server);
+  cpu0 = cpu_seconds();
   t0 = weft_time();
   for (long i = 0; i < p->conc; i++)
     weft_spawn(&t[i], worker, &b, NULL);
@@ -66,7 +79,8 @@ static void *amain(void *arg) {
     weft_await(t[i], NULL);
     weft_task_release(t[i]);
   }
-  printf("RESULT %.0f queries/s\n", (double)p->n / (weft_time() - t0));
+  printf("RESULT %.0f queries/s %.2f us/query\n", (double)p->n / (weft_time() - t0),
+         (cpu_seconds() - cpu0) * 1e6 / (double)p->n);
   if (b.failed)
     fprintf(stderr, "%ld queries failed\n", b.failed);
   weft_resolver_free(b.r);
