@@ -16,46 +16,64 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_code;
 
 static void curl_init(void) {
-  curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+  curl_init_code = weft__http_curl_global_init();
 }
 
 void weft__http_session_release(weft_http_session *s) {
   if (!s->freed || s->handles > 0 || s->n_xfers > 0 || s->n_responses > 0)
     return;
   for (size_t i = 0; i < s->n_spare_bodies; i++)
-    weft_free(s->spare_bodies[i]);
+    weft_free(s->spare_bodies[i].buf);
+  weft_free(s->spare_bodies);
   for (size_t i = 0; i < s->n_owned; i++)
     weft_free(s->owned[i]);
   weft_free(s->owned);
   weft_free(s->cookie_header);
   weft_free(s->socks);
   weft__http_dns_free(s);
+  if (s->curl_held)
+    weft__http_curl_release();
   weft_free(s);
 }
 
 char *weft__http_body_take(weft_http_session *s, size_t want, size_t *cap) {
   for (size_t i = s->n_spare_bodies; i-- > 0;) {
-    char *buf = s->spare_bodies[i];
+    weft__http_spare sp = s->spare_bodies[i];
 
-    if (s->spare_caps[i] < want)
+    if (sp.cap < want)
       continue;
-    *cap = s->spare_caps[i];
-    s->n_spare_bodies--;
-    s->spare_bodies[i] = s->spare_bodies[s->n_spare_bodies];
-    s->spare_caps[i] = s->spare_caps[s->n_spare_bodies];
-    return buf;
+    s->spare_bodies[i] = s->spare_bodies[--s->n_spare_bodies];
+    *cap = sp.cap;
+    return sp.buf;
   }
   return NULL;
 }
 
+/* Room for one more spare body; 0 if the session keeps no more. */
+static int spare_room(weft_http_session *s) {
+  weft__http_spare *p;
+  size_t cap;
+
+  if (s->n_spare_bodies < s->spare_bodies_cap)
+    return 1;
+  if (s->spare_bodies_cap >= s->keep)
+    return 0;
+  cap = s->spare_bodies_cap ? s->spare_bodies_cap * 2 : 16;
+  if (cap > s->keep)
+    cap = s->keep;
+  if (!(p = weft_realloc(s->spare_bodies, cap * sizeof *p)))
+    return 0;
+  s->spare_bodies = p;
+  s->spare_bodies_cap = cap;
+  return 1;
+}
+
 void weft__http_body_give(weft_http_session *s, char *buf, size_t cap) {
-  if (!buf || s->freed || cap > WEFT__HTTP_SPARE_BODY_MAX ||
-      s->n_spare_bodies == WEFT__HTTP_SPARE_BODIES) {
+  if (!buf || s->freed || cap > WEFT__HTTP_SPARE_BODY_MAX || !spare_room(s)) {
     weft_free(buf);
     return;
   }
-  s->spare_bodies[s->n_spare_bodies] = buf;
-  s->spare_caps[s->n_spare_bodies++] = cap;
+  s->spare_bodies[s->n_spare_bodies++] = (weft__http_spare){buf, cap};
 }
 
 /* Hand every finished transfer to its owner. */
@@ -318,8 +336,10 @@ static void multi_options(weft_http_session *s) {
   curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
   curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, limit);
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, per_host);
-  /* keep as many idle connections as may be open at once */
+  /* keep as many idle connections as may be open at once, and as many
+   * finished transfers and body buffers */
   curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, limit ? limit : 1000L);
+  s->keep = limit > 64 ? (size_t)limit : limit ? 64 : 1000;
   curl_multi_setopt(s->multi, CURLMOPT_PIPELINING,
                     o->http2 ? (long)CURLPIPE_MULTIPLEX : (long)CURLPIPE_NOTHING);
 }
@@ -352,6 +372,8 @@ int weft__http_engine_init(weft_http_session *s) {
   s->timer->data = s;
   s->handles++;
   multi_options(s);
+  weft__http_curl_hold();
+  s->curl_held = 1;
   return 0;
 }
 

@@ -32,10 +32,14 @@ typedef struct weft__http_sock {
   int kept;              /* opened by curl (CURLOPT_SOCKOPTFUNCTION) */
 } weft__http_sock;
 
-#define WEFT__HTTP_SPARE_BODIES 16
 #define WEFT__HTTP_SPARE_BODY_MAX ((size_t)256 * 1024)
 
 typedef struct weft__http_dns_entry weft__http_dns_entry;
+
+typedef struct weft__http_spare {
+  char *buf;
+  size_t cap;
+} weft__http_spare;
 
 struct weft_http_session {
   weft_loop *loop;
@@ -58,16 +62,20 @@ struct weft_http_session {
                             handle and buffers) */
   size_t n_idle_xfers;
   size_t n_responses; /* alive: they keep the session's memory */
-  /* Body buffers of freed responses, for the next ones: a fresh block
-   * for every body costs page faults once glibc has trimmed the heap. */
-  char *spare_bodies[WEFT__HTTP_SPARE_BODIES];
-  size_t spare_caps[WEFT__HTTP_SPARE_BODIES];
-  size_t n_spare_bodies;
+  /* Finished transfers and body buffers of freed responses are kept for
+   * the next requests, up to `keep` of each (as many as the connection
+   * pool holds): freeing large blocks per request makes glibc trim the
+   * top of its heap and fault it in again (docs/benchmarks.md,
+   * "Concurrency 1000"). */
+  size_t keep;
+  weft__http_spare *spare_bodies; /* grown up to keep entries */
+  size_t n_spare_bodies, spare_bodies_cap;
   int large_reads; /* a body filled curl's default receive buffer: the
                       next transfers get a larger one */
   int handles;     /* libuv handles not yet closed */
   int acting;      /* inside curl_multi_socket_action */
   int closed, freed, torn;
+  int curl_held;    /* counted in weft__http_curl_hold */
   weft__list xfers; /* transfers alive (attached to a request or response) */
   size_t n_xfers;
   size_t in_flight;                /* requests waiting for their final headers */
@@ -102,6 +110,7 @@ struct weft__http_xfer {
   /* Body. */
   weft__http_buf in;
   size_t bufsize;
+  long recv_size; /* curl's receive buffer (CURLOPT_BUFFERSIZE) */
   size_t *pieces; /* lengths of the unread pieces as they arrived (ring) */
   size_t p_head, p_len, p_cap;
   /* The request body (owned: curl may read it until the transfer ends). */

@@ -75,6 +75,8 @@ struct weft_http_response {
 /* Append n bytes (kept NUL-terminated), moving the unread part to the
  * front or growing the buffer when needed. 0 or -ENOMEM (nothing set). */
 int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n);
+/* At least cap bytes of room in all (data kept); 0 or -ENOMEM. */
+int weft__http_buf_grow(weft__http_buf *b, size_t cap);
 void weft__http_buf_free(weft__http_buf *b);
 
 /* ---- body flow between engine and response (xfer.c) ---------------- */
@@ -105,6 +107,22 @@ void weft__http_xfer_release(weft_http_response *r);
 
 /* ---- response objects (response.c) --------------------------------- */
 int weft__http_response_new(weft_http_session *s, weft_http_response **out);
+/* curl_global_init with weft's memory functions for libcurl (curl_mem.c):
+ * libc's, with blocks of 16 KiB to 272 KiB curl frees kept per thread for
+ * its next requests. The functions themselves (exposed for tests), and
+ * the bytes this thread keeps. */
+CURLcode weft__http_curl_global_init(void);
+void *weft__http_curl_malloc(size_t n);
+void weft__http_curl_free(void *p);
+void *weft__http_curl_realloc(void *p, size_t n);
+char *weft__http_curl_strdup(const char *s);
+void *weft__http_curl_calloc(size_t n, size_t size);
+size_t weft__http_curl_kept(void);
+/* A session of this thread starts / ends: the blocks are kept only while
+ * the thread has a session, and freed when its last one is. */
+void weft__http_curl_hold(void);
+void weft__http_curl_release(void);
+
 /* A kept body buffer of at least want bytes (its size in *cap), or NULL. */
 char *weft__http_body_take(weft_http_session *s, size_t want, size_t *cap);
 /* Keep a freed response's body buffer for the next response, or free it. */

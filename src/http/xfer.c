@@ -14,7 +14,6 @@
 
 /* Finished transfers a session keeps for reuse, and the largest buffer
  * one keeps. */
-#define IDLE_XFERS_MAX 64
 #define IDLE_BUF_MAX ((size_t)256 * 1024)
 /* curl's receive buffer: its default, and the size a session moves to
  * once a read has filled that (a 100 KiB body in two reads, not seven).
@@ -107,6 +106,21 @@ static int piece_push(weft__http_xfer *x, size_t n) {
   return 0;
 }
 
+/* Room for n more body bytes. Once a body needs more than 16 KiB its
+ * buffer gets all it can hold at once (read_bufsize and one curl write, up
+ * to IDLE_BUF_MAX) instead of a chain of doublings, each of which would
+ * free a large block. */
+static int in_room(weft__http_xfer *x, size_t n) {
+  size_t need = x->in.len - x->in.off + n + 1;
+  size_t want = x->bufsize + (size_t)x->recv_size + 1;
+
+  if (need <= x->in.cap || need <= (size_t)RECV_BUFSIZE_SMALL)
+    return 0;
+  if (want > IDLE_BUF_MAX)
+    want = IDLE_BUF_MAX;
+  return want < need ? 0 : weft__http_buf_grow(&x->in, want);
+}
+
 static size_t on_write(char *data, size_t size, size_t n, void *arg) {
   weft__http_xfer *x = arg;
 
@@ -120,7 +134,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *arg) {
     x->paused_recv = 1;
     return CURL_WRITEFUNC_PAUSE;
   }
-  if (piece_push(x, n) < 0 || weft__http_buf_append(&x->in, data, n) < 0) {
+  if (in_room(x, n) < 0 || piece_push(x, n) < 0 || weft__http_buf_append(&x->in, data, n) < 0) {
     x->err = -ENOMEM;
     return 0;
   }
@@ -164,6 +178,7 @@ void weft__http_xfer_callbacks(weft__http_xfer *x) {
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  x->recv_size = x->s->large_reads ? RECV_BUFSIZE_LARGE : RECV_BUFSIZE_SMALL;
   if (x->s->large_reads)
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFSIZE_LARGE);
   weft__http_engine_easy(x->s, e);
@@ -338,7 +353,7 @@ void weft__http_xfer_free(weft__http_xfer *x) {
   weft__http_xfer_detach(x);
   weft__list_remove(&x->link);
   s->n_xfers--;
-  if (!s->closed && s->n_idle_xfers < IDLE_XFERS_MAX)
+  if (!s->closed && s->n_idle_xfers < s->keep)
     xfer_idle(s, x);
   else
     xfer_destroy(x);

@@ -30,6 +30,18 @@ static int buf_reserve(weft__http_buf *b, size_t n) {
   return 0;
 }
 
+int weft__http_buf_grow(weft__http_buf *b, size_t cap) {
+  char *d;
+
+  if (cap <= b->cap)
+    return 0;
+  if (!(d = weft_realloc(b->data, cap)))
+    return -ENOMEM;
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
+
 int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n) {
   if (buf_reserve(b, n) < 0)
     return -ENOMEM;
