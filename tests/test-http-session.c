@@ -2,10 +2,11 @@
  * the connector's limits, redirects and their history, cookies (the jar's
  * rules, per-request and initial cookies, save and load), Basic auth,
  * raise_for_status, base URLs, default headers, static resolve overrides,
- * and a thousand concurrent requests. */
+ * a thousand concurrent requests, and what a session keeps for reuse. */
 #include <jansson.h>
 #include <unistd.h>
 
+#include "http/engine.h"
 #include "test-http-util.h"
 
 static http_peer peer;
@@ -363,6 +364,67 @@ TEST_IMPL(http_session_many_limit) {
   return with_httpbin(many_main, 0);
 }
 TEST_TIMEOUT(http_session_many_limit, 120);
+
+/* ---- what a session keeps ------------------------------------------------------ */
+
+#define KEEP_BODY 40000
+
+/* GET /bytes/KEEP_BODY and read the body whole (a body buffer of its own). */
+static void *fetch_body(void *arg) {
+  weft_http_session *s = arg;
+  weft_http_response *r;
+  const void *data;
+  size_t len;
+  char url[64];
+
+  snprintf(url, sizeof url, "/bytes/%d", KEEP_BODY);
+  ASSERT_OK(weft_http_get(s, url, NULL, &r));
+  ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+  ASSERT_EQ(KEEP_BODY, len);
+  weft_http_response_free(r);
+  return NULL;
+}
+
+static void fetch_bodies(weft_http_session *s, size_t n) {
+  weft_task **t = calloc(n, sizeof *t);
+
+  ASSERT_NOT_NULL(t);
+  for (size_t i = 0; i < n; i++)
+    ASSERT_OK(weft_spawn(&t[i], fetch_body, s, NULL));
+  ASSERT_OK(weft_gather(t, n, 0, NULL, NULL));
+  for (size_t i = 0; i < n; i++)
+    weft_task_release(t[i]);
+  free(t);
+}
+
+/* A session keeps as many finished transfers and body buffers as its
+ * connection pool holds (at least 64), and hands them to later requests. */
+static void *keeps_main(void *arg) {
+  static const int limits[] = {80, 10};
+  static const size_t keep[] = {80, 64};
+
+  (void)arg;
+  for (size_t k = 0; k < 2; k++) {
+    weft_http_session *s = session_open(&(weft_http_session_opts){.limit = limits[k]});
+
+    fetch_bodies(s, 150); /* 150 transfers at once, limit or not */
+    ASSERT_EQ(keep[k], s->keep);
+    ASSERT_EQ(keep[k], s->n_idle_xfers);
+    ASSERT_LE(s->n_spare_bodies, keep[k]);
+    ASSERT_GE(s->n_idle_xfers, 1);
+    ASSERT_GE(s->n_spare_bodies, 1);
+    fetch_bodies(s, 150); /* the kept ones serve the next requests */
+    ASSERT_LE(s->n_idle_xfers, keep[k]);
+    ASSERT_LE(s->n_spare_bodies, keep[k]);
+    http_session_done(s);
+  }
+  return NULL;
+}
+
+TEST_IMPL(http_session_keeps_transfers) {
+  return with_httpbin(keeps_main, 0);
+}
+TEST_TIMEOUT(http_session_keeps_transfers, 120);
 
 /* ---- redirects ---------------------------------------------------------------- */
 
