@@ -363,6 +363,13 @@ static void *trust_env(void *arg) {
   set_env("HTTP_PROXY", refused);
   ASSERT_EQ(200, fetch(s, at(&bin, "/get"), &(weft_http_request_opts){.proxy = px.url}));
   ASSERT(has(body, "(tinyproxy/"));
+  /* and NO_PROXY does not bypass it (as aiohttp; curl alone would) */
+  set_env("NO_PROXY", "*");
+  set_env("no_proxy", "127.0.0.1");
+  ASSERT_EQ(200, fetch(s, at(&bin, "/get"), &(weft_http_request_opts){.proxy = px.url}));
+  ASSERT(has(body, "(tinyproxy/"));
+  ASSERT_EQ(200, fetch(plain, at(&bin, "/get"), &(weft_http_request_opts){.proxy = px.url}));
+  ASSERT(has(body, "(tinyproxy/"));
   clear_env();
   done(plain);
   done(s);

@@ -526,13 +526,18 @@ static void *big_main(void *arg) {
   return NULL;
 }
 
-TEST_TIMEOUT(http_response_backpressure, 60);
-TEST_IMPL(http_response_backpressure) {
+/* Start httpbin, run fn(&peer) in a task (with its own session), stop. */
+static void with_peer(void *(*fn)(void *)) {
   http_peer p;
 
   httpbin_start(&p, 0);
-  ASSERT_OK(weft_test_run(big_main, &p, NULL));
+  ASSERT_OK(weft_test_run(fn, &p, NULL));
   http_peer_stop(&p);
+}
+
+TEST_TIMEOUT(http_response_backpressure, 60);
+TEST_IMPL(http_response_backpressure) {
+  with_peer(big_main);
   return 0;
 }
 
@@ -567,6 +572,99 @@ static void recv_buffer_body(env *e) {
 
 TEST_IMPL(http_response_recv_buffer) {
   with_httpbin(recv_buffer_body);
+  return 0;
+}
+
+/* read() of a whole body lets it gather past read_bufsize without
+ * pausing the transfer, and takes the transfer's buffer as the body when
+ * nothing was read before; after a streaming read it copies the rest. The
+ * next transfer starts with a freed body's buffer. */
+typedef struct gather_watch {
+  weft_http_response *r;
+  size_t most; /* bytes buffered, the most seen */
+  int stop;
+} gather_watch;
+
+static void *watch_buffer(void *arg) {
+  gather_watch *w = arg;
+
+  while (!w->stop) {
+    weft__http_xfer *x = w->r->xfer;
+
+    if (x && x->in.len - x->in.off > w->most)
+      w->most = x->in.len - x->in.off;
+    ASSERT_OK(weft_sleep(0));
+  }
+  return NULL;
+}
+
+static void *gather_main(void *arg) {
+  http_peer *p = arg;
+  char *want = seeded_bytes(1000000, 13), url[256], small[256];
+  weft_http_session *s;
+  weft_http_response *r;
+  const void *data;
+  size_t len;
+  char head[100];
+
+  ASSERT_OK(weft_http_session_new(&s, &(weft_http_session_opts){.read_bufsize = 4096}));
+  snprintf(url, sizeof url, "%s/bytes/1000000?seed=13", p->url);
+  ASSERT_OK(weft_http_get(s, url, NULL, &r));
+  ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+  ASSERT_EQ(1000000, len);
+  ASSERT_OK(memcmp(data, want, len));
+  ASSERT_EQ(0, ((const char *)data)[len]);
+  ASSERT(r->xfer == NULL || r->xfer->in.data == NULL); /* taken, not copied */
+  weft_http_response_free(r);
+
+  /* A body small enough to be kept once freed: the next transfer
+   * receives into it. */
+  snprintf(small, sizeof small, "%s/bytes/100000", p->url);
+  ASSERT_OK(weft_http_get(s, small, NULL, &r));
+  ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+  ASSERT_EQ(100000, len);
+  weft_http_response_free(r);
+  ASSERT_OK(weft_http_get(s, url, NULL, &r));
+  ASSERT(r->xfer->in.data == data);
+
+  ASSERT_OK(weft_http_response_read_some(r, head, sizeof head, &len));
+  ASSERT_GT(len, 0);
+  ASSERT_OK(memcmp(head, want, len));
+  {
+    size_t first = len;
+
+    ASSERT_OK(weft_http_response_read(r, 0, &data, &len));
+    ASSERT_EQ(1000000 - first, len);
+    ASSERT_OK(memcmp(data, want + first, len));
+  }
+  weft_http_response_free(r);
+
+  /* A cap well under the body: the transfer never buffers more than the
+   * cap while read() waits, and read() fails. */
+  ASSERT_OK(weft_http_get(s, url, NULL, &r));
+  {
+    gather_watch w = {.r = r};
+    weft_task *t;
+
+    ASSERT_OK(weft_spawn(&t, watch_buffer, &w, NULL));
+    ASSERT_EQ(-EFBIG, weft_http_response_read(r, 300000, &data, &len));
+    w.stop = 1;
+    ASSERT_OK(weft_await(t, NULL));
+    weft_task_release(t);
+    ASSERT_GT(w.most, 0);
+    ASSERT_LE(w.most, 300000);
+  }
+  ASSERT_NULL(data);
+  weft_http_response_free(r);
+  ASSERT_OK(weft_http_session_close(s));
+  weft_http_session_free(s);
+  free(want);
+  return NULL;
+}
+
+TEST_TIMEOUT(http_response_read_gathers, 60);
+TEST_IMPL(http_response_read_gathers) {
+  with_peer(gather_main);
   return 0;
 }
 

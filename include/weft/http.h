@@ -198,7 +198,8 @@ typedef struct weft_http_session_opts {
   int raise_for_status; /* 1: status >= 400 fails the request (WEFT_HTTP_ESTATUS) */
   int no_decompress;    /* 1: keep gzip/deflate/br/zstd bodies as sent */
   int max_redirects;    /* 0: 10 */
-  size_t read_bufsize;  /* body bytes buffered before the transfer pauses; 0: 64 KiB */
+  size_t read_bufsize;  /* body bytes buffered before the transfer pauses (not while
+                           a whole-body read waits); 0: 64 KiB */
   /* Resolution. */
   struct weft_resolver *resolver; /* names resolve through it (AsyncResolver) */
   const char *const *resolve;     /* static "host:port:address" overrides, NULL-terminated */

@@ -98,6 +98,7 @@ static void act(weft_http_session *s, curl_socket_t fd, int flags) {
   if (s->torn || s->acting)
     return;
   s->acting = 1;
+  s->entered = weft_time();
   curl_multi_socket_action(s->multi, fd, flags, &running);
   s->acting = 0;
   check_done(s);

@@ -74,6 +74,8 @@ struct weft_http_session {
                       next transfers get a larger one */
   int handles;     /* libuv handles not yet closed */
   int acting;      /* inside curl_multi_socket_action */
+  double entered;  /* weft_time() when the engine last called into curl:
+                      the time its callbacks stamp on a transfer */
   int closed, freed, torn;
   int curl_held;    /* counted in weft__http_curl_hold */
   weft__list xfers; /* transfers alive (attached to a request or response) */
@@ -110,6 +112,11 @@ struct weft__http_xfer {
   /* Body. */
   weft__http_buf in;
   size_t bufsize;
+  /* A whole-body read is waiting: the body gathers in `in` with no pause
+   * at bufsize, up to sink_limit bytes (SIZE_MAX: none); a write that would pass
+   * it is refused (sink_refused: its length) and wakes the reader. */
+  int sink;
+  size_t sink_limit, sink_refused;
   long recv_size; /* curl's receive buffer (CURLOPT_BUFFERSIZE) */
   size_t *pieces; /* lengths of the unread pieces as they arrived (ring) */
   size_t p_head, p_len, p_cap;

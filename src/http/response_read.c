@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -60,11 +61,51 @@ static int over(weft_http_response *r, size_t max, size_t n) {
   return 0;
 }
 
+/* How many more bytes the transfer may buffer before read(max) or the
+ * request's max_body is passed (SIZE_MAX: no bound). */
+static size_t fill_limit(const weft_http_response *r, size_t max) {
+  size_t limit = SIZE_MAX;
+
+  if (max)
+    limit = max > r->body_len ? max - r->body_len : 0;
+  if (r->max_body) {
+    uint64_t left = r->consumed < r->max_body ? r->max_body - r->consumed : 0;
+
+    if (left < limit)
+      limit = (size_t)left;
+  }
+  return limit;
+}
+
+/* Let the rest of the body arrive in one buffer and, when none of it was
+ * read before, take that buffer as the body instead of copying it. */
+static int gather(weft_http_response *r, size_t max) {
+  size_t refused, n, len, cap;
+  int rc;
+
+  rc = weft__http_body_fill(r, fill_limit(r, max), r->body ? 0 : first_cap(r, max), &refused);
+  if (rc < 0)
+    return rc;
+  weft__http_body_peek(r, &n);
+  rc = over(r, max, n + refused);
+  if (rc < 0 || r->body || r->body_len)
+    return rc;
+  if ((r->body = weft__http_body_adopt(r, &len, &cap)) != NULL) {
+    r->body_len = len;
+    r->body_cap = cap;
+    r->consumed += len;
+  }
+  return 0;
+}
+
 static int read_rest(weft_http_response *r, size_t max) {
   const char *p;
   size_t n;
   int rc;
 
+  rc = gather(r, max);
+  if (rc < 0)
+    return rc;
   for (;;) {
     rc = weft__http_body_wait(r);
     if (rc < 0)

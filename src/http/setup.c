@@ -316,12 +316,13 @@ static int set_proxy(CURL *easy, const weft_http_session_opts *so, const weft_ht
 
   if (!proxy && so->trust_env)
     proxy = env_proxy(url, &no_proxy);
-  /* No proxy: "" also stops curl from reading the environment itself. */
+  /* "" for no proxy and for no NO_PROXY list: curl never reads the
+   * environment itself (trust_env is weft's to apply). */
   rc = proxy ? check_proxy(proxy) : 0;
   if (rc == 0)
     rc = opt_str(easy, CURLOPT_PROXY, proxy ? proxy : "", "proxy");
-  if (rc == 0 && no_proxy)
-    rc = opt_str(easy, CURLOPT_NOPROXY, no_proxy, "NO_PROXY");
+  if (rc == 0)
+    rc = opt_str(easy, CURLOPT_NOPROXY, no_proxy ? no_proxy : "", "NO_PROXY");
   if (rc < 0 || !proxy || !auth)
     return rc;
   if (strpbrk(auth, "\r\n"))

@@ -70,11 +70,18 @@ static int header_line(weft__http_xfer *x, const char *line, size_t len) {
   return weft__http_buf_append(&x->raw, line, len);
 }
 
+/* Data came: the transfer's silence (sock_read) starts again. One clock
+ * read per entry into curl, not one per header line. */
+static void stamp(weft__http_xfer *x) {
+  if (x->s->entered > x->activity)
+    x->activity = x->s->entered;
+}
+
 static size_t on_header(char *line, size_t size, size_t n, void *arg) {
   weft__http_xfer *x = arg;
   int rc;
 
-  x->activity = weft_time();
+  stamp(x);
   if (x->headers_done)
     return n; /* trailers */
   rc = header_line(x, line, n * size);
@@ -121,24 +128,34 @@ static int in_room(weft__http_xfer *x, size_t n) {
   return want < need ? 0 : weft__http_buf_grow(&x->in, want);
 }
 
+/* n more bytes would pass a whole-body read's limit. */
+static int over_sink(weft__http_xfer *x, size_t n) {
+  if (x->in.len - x->in.off + n <= x->sink_limit)
+    return 0;
+  x->sink_refused = n;
+  return 1;
+}
+
 static size_t on_write(char *data, size_t size, size_t n, void *arg) {
   weft__http_xfer *x = arg;
 
   n *= size;
-  x->activity = weft_time();
+  stamp(x);
   if (n >= RECV_BUFSIZE_SMALL)
     x->s->large_reads = 1;
   if (x->discard || n == 0)
     return n;
-  if (x->in.len - x->in.off >= x->bufsize) {
+  if (x->sink ? over_sink(x, n) : x->in.len - x->in.off >= x->bufsize) {
     x->paused_recv = 1;
+    wake(x);
     return CURL_WRITEFUNC_PAUSE;
   }
   if (in_room(x, n) < 0 || piece_push(x, n) < 0 || weft__http_buf_append(&x->in, data, n) < 0) {
     x->err = -ENOMEM;
     return 0;
   }
-  wake(x);
+  if (!x->sink)
+    wake(x); /* a whole-body reader wakes when the transfer is done */
   return n;
 }
 
@@ -191,8 +208,10 @@ void weft__http_xfer_callbacks(weft__http_xfer *x) {
 void weft__http_xfer_pause(weft__http_xfer *x) {
   int bits = (x->paused_recv ? CURLPAUSE_RECV : 0) | (x->paused_send ? CURLPAUSE_SEND : 0);
 
-  if (x->attached && !x->done)
+  if (x->attached && !x->done) {
+    x->s->entered = weft_time();
     curl_easy_pause(x->easy, bits);
+  }
 }
 
 void weft__http_xfer_finished(weft__http_xfer *x, CURLcode result) {
@@ -250,6 +269,8 @@ int weft__http_xfer_new(weft_http_session *s, weft__http_xfer **out) {
     return weft__http_fail(-ENOMEM, NULL);
   x->s = s;
   x->bufsize = s->opts.read_bufsize ? s->opts.read_bufsize : 65536;
+  if (!x->in.data) /* the last whole-body read took it: a freed body's */
+    x->in.data = weft__http_body_take(s, 1, &x->in.cap);
   weft__list_insert_tail(&s->xfers, &x->link);
   s->n_xfers++;
   *out = x;
@@ -268,6 +289,8 @@ void weft__http_xfer_reset(weft__http_xfer *x) {
   x->reason[0] = x->errbuf[0] = x->msg[0] = '\0';
   x->done = x->err = x->headers_done = x->discard = 0;
   x->paused_recv = x->paused_send = x->up_want = x->up_eof = 0;
+  x->sink = 0;
+  x->sink_limit = x->sink_refused = 0;
   x->result = CURLE_OK;
   curl_slist_free_all(x->resolve);
   x->resolve = NULL;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "http/engine.h"
 
@@ -66,12 +67,16 @@ static int has_data(weft__http_xfer *x) {
 }
 
 int weft__http_body_wait(weft_http_response *r) {
+  return weft__http_body_wait_for(r, has_data);
+}
+
+int weft__http_body_wait_for(weft_http_response *r, int (*cond)(weft__http_xfer *)) {
   weft__http_xfer *x = r->xfer;
   int rc;
 
   if (!x)
     return 0;
-  rc = weft__http_xfer_wait(x, has_data, r->deadline, r->sock_read);
+  rc = weft__http_xfer_wait(x, cond, r->deadline, r->sock_read);
   if (rc < 0 && !x->err) {
     /* interrupted (cancelled, timed out): the transfer cannot go on, its
      * connection is closed */
@@ -80,6 +85,47 @@ int weft__http_body_wait(weft_http_response *r) {
     weft__http_xfer_detach(x);
   }
   return rc;
+}
+
+static int refused(weft__http_xfer *x) {
+  return x->sink_refused > 0;
+}
+
+int weft__http_body_fill(weft_http_response *r, size_t limit, size_t hint, size_t *refused_n) {
+  weft__http_xfer *x = r->xfer;
+  int rc;
+
+  *refused_n = 0;
+  if (!x || x->done)
+    return 0;
+  if (hint > x->in.cap && hint <= WEFT__HTTP_SPARE_BODY_MAX &&
+      weft__http_buf_grow(&x->in, hint) < 0)
+    return weft__http_fail(-ENOMEM, NULL);
+  x->sink = 1;
+  x->sink_limit = limit;
+  x->sink_refused = 0;
+  if (x->paused_recv) {
+    x->paused_recv = 0;
+    weft__http_xfer_pause(x);
+  }
+  rc = weft__http_body_wait_for(r, refused);
+  x->sink = 0;
+  *refused_n = x->sink_refused;
+  return rc;
+}
+
+char *weft__http_body_adopt(weft_http_response *r, size_t *len, size_t *cap) {
+  weft__http_xfer *x = r->xfer;
+  char *buf;
+
+  if (!x || !x->done || x->err || x->in.off != 0 || x->in.len == 0)
+    return NULL;
+  buf = x->in.data;
+  *len = x->in.len;
+  *cap = x->in.cap;
+  memset(&x->in, 0, sizeof x->in);
+  x->p_head = x->p_len = 0;
+  return buf;
 }
 
 int weft__http_body_ended(weft_http_response *r) {
