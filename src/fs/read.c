@@ -2,8 +2,8 @@
  * Reading: read(n), read() to the end. Small reads are served from the
  * buffer; a read at least as large as the buffer goes straight into the
  * caller's memory. Reads of cached data run on the loop thread
- * (read_inline.c), the others on the thread pool. An interrupted read puts the position back where
- * the call started.
+ * (read_inline.c), the others on the thread pool. An interrupted read
+ * puts the position back where the call started.
  */
 #include <string.h>
 

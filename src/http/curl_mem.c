@@ -15,8 +15,9 @@
  * served from the thread's kept blocks of that class when there is one,
  * and a freed block goes back to the class its usable size covers, up to
  * CACHE_BYTES per thread and only while the thread has an HTTP session
- * (its last one frees them); everything else goes straight to libc. The blocks are libc's, so
- * curl_free and realloc work on them as on any other.
+ * (its last one frees them); everything else goes straight to libc. The
+ * blocks are libc's, so curl_free and realloc work on them as on any
+ * other.
  *
  * If the program initialised libcurl before weft did, curl keeps the
  * functions it was given and this cache is simply not used.

@@ -5,10 +5,21 @@
 
 #include "http/engine.h"
 
+int weft__http_buf_grow(weft__http_buf *b, size_t cap) {
+  char *d;
+
+  if (cap <= b->cap)
+    return 0;
+  if (!(d = weft_realloc(b->data, cap)))
+    return -ENOMEM;
+  b->data = d;
+  b->cap = cap;
+  return 0;
+}
+
 /* Room for n more bytes and the NUL past len. */
 static int buf_reserve(weft__http_buf *b, size_t n) {
   size_t cap;
-  char *d;
 
   if (b->off == b->len)
     b->off = b->len = 0;
@@ -22,24 +33,7 @@ static int buf_reserve(weft__http_buf *b, size_t n) {
   cap = b->cap ? b->cap : 256;
   while (cap < b->len + n + 1)
     cap *= 2;
-  d = weft_realloc(b->data, cap);
-  if (!d)
-    return -ENOMEM;
-  b->data = d;
-  b->cap = cap;
-  return 0;
-}
-
-int weft__http_buf_grow(weft__http_buf *b, size_t cap) {
-  char *d;
-
-  if (cap <= b->cap)
-    return 0;
-  if (!(d = weft_realloc(b->data, cap)))
-    return -ENOMEM;
-  b->data = d;
-  b->cap = cap;
-  return 0;
+  return weft__http_buf_grow(b, cap);
 }
 
 int weft__http_buf_append(weft__http_buf *b, const void *data, size_t n) {
