@@ -640,7 +640,9 @@ static void *gather_main(void *arg) {
   weft_http_response_free(r);
 
   /* A cap well under the body: the transfer never buffers more than the
-   * cap while read() waits, and read() fails. */
+   * cap while read() waits, and read() fails. (The body comes in 30 pieces
+   * 20 ms apart, so the watcher sees it grow.) */
+  snprintf(url, sizeof url, "%s/drip?numbytes=600000&chunk=20000&duration=0.6", p->url);
   ASSERT_OK(weft_http_get(s, url, NULL, &r));
   {
     gather_watch w = {.r = r};

@@ -352,9 +352,11 @@ async def drip(request):
     resp.content_type = "application/octet-stream"
     resp.content_length = numbytes
     await resp.prepare(request)
-    pause = duration / numbytes if numbytes else 0
-    for _ in range(numbytes):
-        await resp.write(b"*")
+    chunk = max(1, int(q.get("chunk", "1")))
+    steps = (numbytes + chunk - 1) // chunk
+    pause = duration / steps if steps else 0
+    for i in range(steps):
+        await resp.write(b"*" * min(chunk, numbytes - i * chunk))
         await asyncio.sleep(pause)
     await resp.write_eof()
     return resp
