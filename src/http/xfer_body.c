@@ -98,8 +98,7 @@ int weft__http_body_fill(weft_http_response *r, size_t limit, size_t hint, size_
   *refused_n = 0;
   if (!x || x->done)
     return 0;
-  if (hint > x->in.cap && hint <= WEFT__HTTP_SPARE_BODY_MAX &&
-      weft__http_buf_grow(&x->in, hint) < 0)
+  if (weft__http_buf_grow(&x->in, hint) < 0)
     return weft__http_fail(-ENOMEM, NULL);
   x->sink = 1;
   x->sink_limit = limit;
