@@ -499,9 +499,10 @@ static void *big_main(void *arg) {
   ASSERT_EQ(BIG_LEN, weft_http_response_content_length(r));
   for (;;) {
     /* A slow reader (8 KiB per loop iteration, curl receives up to 16 KiB
-     * in one): let the loop run so the transfer fills the buffer. */
+     * in one): let the loop run so the transfer fills the buffer; now and
+     * then a pause long enough for it to fill and wait for the reader. */
     if (reads % 2 == 0)
-      ASSERT_OK(weft_sleep(0));
+      ASSERT_OK(weft_sleep(reads % 64 == 0 ? 0.002 : 0));
     check_backpressure(r);
     ASSERT_OK(weft_http_response_read_some(r, buf, 4096, &len));
     if (len == 0)

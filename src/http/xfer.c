@@ -147,7 +147,8 @@ static size_t on_write(char *data, size_t size, size_t n, void *arg) {
     return n;
   if (x->sink ? over_sink(x, n) : x->in.len - x->in.off >= x->bufsize) {
     x->paused_recv = 1;
-    wake(x);
+    if (x->sink)
+      wake(x); /* the whole-body reader's limit is reached */
     return CURL_WRITEFUNC_PAUSE;
   }
   if (in_room(x, n) < 0 || piece_push(x, n) < 0 || weft__http_buf_append(&x->in, data, n) < 0) {
