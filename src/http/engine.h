@@ -112,9 +112,10 @@ struct weft__http_xfer {
   /* Body. */
   weft__http_buf in;
   size_t bufsize;
-  /* A whole-body read is waiting: the body gathers in `in` with no pause
-   * at bufsize, up to sink_limit bytes (SIZE_MAX: none); a write that would pass
-   * it is refused (sink_refused: its length) and wakes the reader. */
+  /* A whole-body read is waiting: the body gathers in `in` with no
+   * pause at bufsize, up to sink_limit bytes (SIZE_MAX: none); a write
+   * that would pass it is refused (sink_refused: its length) and wakes
+   * the reader. */
   int sink;
   size_t sink_limit, sink_refused;
   long recv_size; /* curl's receive buffer (CURLOPT_BUFFERSIZE) */

@@ -100,15 +100,13 @@ void weft__http_body_consume(weft_http_response *r, size_t n);
  * sticky, message set), -ECANCELED.
  */
 int weft__http_body_wait(weft_http_response *r);
-/* As weft__http_body_wait, until cond(transfer) holds. */
-int weft__http_body_wait_for(weft_http_response *r, int (*cond)(weft__http_xfer *));
 /*
  * For a read of the whole body: let the rest gather in the transfer's
  * buffer, with no pause at read_bufsize, and suspend until the transfer
- * is done. limit (SIZE_MAX: none) bounds the bytes buffered: a write that would
- * pass it stops the wait with *refused_n set to its length. hint (the
- * Content-Length plus one, 0 if unknown) sizes the buffer at once. Returns
- * as weft__http_body_wait.
+ * is done. limit (SIZE_MAX: none) bounds the bytes buffered: a write that
+ * would pass it stops the wait with *refused_n set to its length. hint
+ * (the Content-Length plus one, 0 if unknown) sizes the buffer at once.
+ * Returns as weft__http_body_wait.
  */
 int weft__http_body_fill(weft_http_response *r, size_t limit, size_t hint, size_t *refused_n);
 /* The buffer holding the whole body (no byte read before), handed over

@@ -66,11 +66,8 @@ static int has_data(weft__http_xfer *x) {
   return x->in.len > x->in.off;
 }
 
-int weft__http_body_wait(weft_http_response *r) {
-  return weft__http_body_wait_for(r, has_data);
-}
-
-int weft__http_body_wait_for(weft_http_response *r, int (*cond)(weft__http_xfer *)) {
+/* As weft__http_body_wait, until cond(transfer) holds. */
+static int wait_for(weft_http_response *r, int (*cond)(weft__http_xfer *)) {
   weft__http_xfer *x = r->xfer;
   int rc;
 
@@ -85,6 +82,10 @@ int weft__http_body_wait_for(weft_http_response *r, int (*cond)(weft__http_xfer 
     weft__http_xfer_detach(x);
   }
   return rc;
+}
+
+int weft__http_body_wait(weft_http_response *r) {
+  return wait_for(r, has_data);
 }
 
 static int refused(weft__http_xfer *x) {
@@ -107,7 +108,7 @@ int weft__http_body_fill(weft_http_response *r, size_t limit, size_t hint, size_
     x->paused_recv = 0;
     weft__http_xfer_pause(x);
   }
-  rc = weft__http_body_wait_for(r, refused);
+  rc = wait_for(r, refused);
   x->sink = 0;
   *refused_n = x->sink_refused;
   return rc;
