@@ -52,10 +52,10 @@ static weft_file *file_new(const char *path, int fflags) {
     return NULL;
   f->fd = -1;
   f->flags = fflags;
-  f->cap = f->rcap = WEFT_FILE_BUFFER;
+  f->wcap = f->rcap = WEFT_FILE_BUFFER;
   f->path = weft_strdup(path);
-  f->rbuf = weft_malloc(f->cap);
-  f->wbuf = weft_malloc(f->cap);
+  f->rbuf = weft_malloc(f->rcap);
+  f->wbuf = weft_malloc(f->wcap);
   if (!f->path || !f->rbuf || !f->wbuf) {
     weft_free(f->path);
     weft_free(f->rbuf);
@@ -67,6 +67,7 @@ static weft_file *file_new(const char *path, int fflags) {
 }
 
 static void file_free(weft_file *f) {
+  weft__file_behind_release(f);
   weft_free(f->path);
   weft_free(f->rbuf);
   weft_free(f->wbuf);
@@ -163,9 +164,9 @@ int weft_file_close(weft_file *f) {
     return 0;
   }
   weft_shield_enter(&shield);
-  if (f->wlen)
+  if (weft__file_unflushed(f))
     rc = weft_file_flush(f);
-  rc2 = fd_close(f->fd);
+  rc2 = weft__file_behind_release(f) ? 0 : fd_close(f->fd);
   weft_shield_leave(&shield);
   if (!rc && rc2)
     rc = weft__fs_fail(rc2, "close", f->path);
@@ -184,7 +185,8 @@ const char *weft_file_path(const weft_file *f) {
 int64_t weft_file_tell(weft_file *f) {
   if (!f || f->fd < 0)
     return -EBADF;
-  return f->raw_pos - (int64_t)(f->rlen - f->rpos) + (int64_t)f->wlen;
+  return f->raw_pos - (int64_t)(f->rlen - f->rpos) + (int64_t)weft__file_behind_pending(f) +
+         (int64_t)f->wlen;
 }
 
 void weft__file_drop_read(weft_file *f) {
@@ -219,7 +221,7 @@ int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos) {
     return weft__fs_fail(-EBADF, "seek", f ? f->path : NULL);
   if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
     return weft__fs_fail(-EINVAL, "seek", f->path);
-  if (f->wlen && (rc = weft_file_flush(f)) != 0)
+  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
     return rc;
   if ((rc = seek_target(f, offset, whence, &to)) != 0)
     return weft__fs_fail(rc, "seek", f->path);
@@ -237,7 +239,7 @@ int weft_file_truncate(weft_file *f, int64_t size) {
 
   if (!f || f->fd < 0 || !(f->flags & WEFT__F_WRITE))
     return weft__fs_fail(-EBADF, "truncate", f ? f->path : NULL);
-  if (f->wlen && (rc = weft_file_flush(f)) != 0)
+  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
     return (int)rc;
   if (size < 0)
     size = weft_file_tell(f);

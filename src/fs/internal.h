@@ -33,6 +33,8 @@ int weft__fs_fail2(int code, const char *op, const char *from, const char *to);
 
 /* The read buffer doubles up to this while whole buffers are consumed. */
 #define WEFT__READ_BUFFER_MAX (1024u * 1024u)
+/* The write buffers double up to this at each hand-over (behind.c). */
+#define WEFT__WRITE_BUFFER_MAX (4u * 1024u * 1024u)
 
 enum {
   WEFT__F_READ = 1,
@@ -51,13 +53,42 @@ struct weft_file {
   size_t rcap; /* grows while the file is read sequentially */
   char *wbuf;  /* write buffer: wbuf[0..wlen) is unwritten */
   size_t wlen;
-  size_t cap;
+  size_t wcap;
   char *line; /* the last line returned */
   size_t line_cap;
+  struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
 };
 
 /* Parse a mode string into open(2) flags and WEFT__F_*; -EINVAL if bad. */
 int weft__fs_mode(const char *mode, int *oflags, int *fflags);
+/* n bytes were written: move raw_pos (read back from the kernel in append
+ * mode). */
+void weft__file_wrote(weft_file *f, int64_t n);
+/* Write all n bytes at raw_pos, suspending (write.c); *done gets how many
+ * were written, even when the call fails. */
+int weft__file_write_all(weft_file *f, const char *buf, size_t n, size_t *done);
+
+/* Write-behind (behind.c). */
+typedef struct weft__fs_behind weft__fs_behind;
+/* Make the second buffer ready for a hand-over: wait for the request in
+ * flight, write what a failed one left. 0; -ENOMEM (no second buffer: write
+ * synchronously); -EPERM outside a task; the failure of an earlier request
+ * or of that write; -ECANCELED / -ETIMEDOUT. */
+int weft__file_behind_ready(weft_file *f);
+/* Hand the write buffer to the thread pool (after behind_ready) and take
+ * the second one; a failure to start is reported by the next call. */
+void weft__file_hand_over(weft_file *f);
+/* Wait for the request in flight and write what a failed one left: the
+ * codes of behind_ready but -ENOMEM. */
+int weft__file_behind_flush(weft_file *f);
+/* Bytes handed over and not written yet. */
+size_t weft__file_behind_pending(const weft_file *f);
+/* Whether written data has not all reached the OS, or a failure waits. */
+int weft__file_unflushed(const weft_file *f);
+/* Free the second buffer; 1 if a request is still in flight (closing
+ * outside a task): it then closes f's descriptor when it ends. */
+int weft__file_behind_release(weft_file *f);
+
 /* Forget unread buffered data (the position does not move). */
 void weft__file_drop_read(weft_file *f);
 /* Read up to n bytes at raw_pos into buf (one request); returns the count,

@@ -56,7 +56,7 @@ int weft__file_read_begin(weft_file *f, const char *op) {
 
   if (!f || f->fd < 0 || !(f->flags & WEFT__F_READ))
     return weft__fs_fail(-EBADF, op, f ? f->path : NULL);
-  if (f->wlen && (rc = weft_file_flush(f)) != 0)
+  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
     return rc;
   return 0;
 }
@@ -93,7 +93,7 @@ static int64_t read_direct(weft_file *f, char *dst, size_t n) {
 static int64_t read_step(weft_file *f, char *dst, size_t want) {
   int64_t rc;
 
-  if (want >= f->cap)
+  if (want >= WEFT_FILE_BUFFER)
     return weft__file_pread(f, dst, want);
   if ((rc = read_direct(f, dst, want)) != -EAGAIN)
     return rc;

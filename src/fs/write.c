@@ -1,13 +1,20 @@
 /*
- * Writing: write, writelines, flush. Data is gathered in the write buffer
- * and written when it fills; data at least as large as the buffer is
- * written from the caller's memory. Append-mode writes let the kernel put
- * them at the end (O_APPEND) and read the position back.
+ * Writing: write, writelines, flush. Data is gathered in the write buffer;
+ * a full buffer is handed to the thread pool while the task fills a second
+ * one (behind.c). Data at least as large as the buffer is written from the
+ * caller's memory. Append-mode writes let the kernel put them at the end
+ * (O_APPEND) and read the position back.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+void weft__file_wrote(weft_file *f, int64_t n) {
+  off_t end = (f->flags & WEFT__F_APPEND) ? lseek(f->fd, 0, SEEK_CUR) : -1;
+
+  f->raw_pos = end >= 0 ? (int64_t)end : f->raw_pos + n; /* a FIFO has no offset */
+}
 
 /* One write request of up to n bytes at raw_pos; returns the count or a
  * code. Bytes written count even when the wait was interrupted (*code). */
@@ -25,12 +32,11 @@ static int64_t pwrite_once(weft_file *f, const char *buf, size_t n, int *code) {
   result = r.req.result;
   uv_fs_req_cleanup(&r.req);
   if (result > 0)
-    f->raw_pos = append ? (int64_t)lseek(f->fd, 0, SEEK_CUR) : f->raw_pos + result;
+    weft__file_wrote(f, result);
   return result;
 }
 
-/* Write all n bytes; *done gets how many were written. */
-static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
+int weft__file_write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
   int code = 0;
 
   *done = 0;
@@ -51,7 +57,7 @@ static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
 
 static int flush_buffer(weft_file *f) {
   size_t done;
-  int rc = write_all(f, f->wbuf, f->wlen, &done);
+  int rc = weft__file_write_all(f, f->wbuf, f->wlen, &done);
 
   /* The unwritten rest stays buffered; tell() does not move. */
   memmove(f->wbuf, f->wbuf + done, f->wlen - done);
@@ -64,10 +70,32 @@ int weft_file_flush(weft_file *f) {
 
   if (!f || f->fd < 0)
     return weft__fs_fail(-EBADF, "flush", f ? f->path : NULL);
-  if (!f->wlen)
-    return 0;
-  if ((rc = flush_buffer(f)) != 0)
+  if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen)
+    rc = flush_buffer(f);
+  if (rc)
     return weft__fs_fail(rc, "write", f->path);
+  return 0;
+}
+
+/* data does not fit in the buffer, but is smaller: top the buffer up, hand
+ * it over, keep the rest. Without a second buffer: flush, then buffer. */
+static int write_behind(weft_file *f, const char *data, size_t n) {
+  size_t k = f->wcap - f->wlen;
+  int rc = weft__file_behind_ready(f);
+
+  if (rc == -ENOMEM) {
+    if ((rc = weft_file_flush(f)) != 0)
+      return rc;
+    k = 0;
+  } else if (rc)
+    return weft__fs_fail(rc, "write", f->path);
+  else {
+    memcpy(f->wbuf + f->wlen, data, k);
+    f->wlen = f->wcap;
+    weft__file_hand_over(f);
+  }
+  memcpy(f->wbuf + f->wlen, data + k, n - k);
+  f->wlen += n - k;
   return 0;
 }
 
@@ -80,17 +108,17 @@ ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
   if (n > SSIZE_MAX || (!data && n))
     return weft__fs_fail(-EINVAL, "write", f->path);
   weft__file_drop_read(f);
-  if (f->cap - f->wlen < n) {
-    if ((rc = weft_file_flush(f)) != 0)
-      return rc;
-    if (n >= f->cap) {
-      if ((rc = write_all(f, data, n, &done)) != 0)
-        return weft__fs_fail(rc, "write", f->path);
-      return (ssize_t)n;
-    }
+  if (f->wcap - f->wlen >= n) {
+    memcpy(f->wbuf + f->wlen, data, n);
+    f->wlen += n;
+    return (ssize_t)n;
   }
-  memcpy(f->wbuf + f->wlen, data, n);
-  f->wlen += n;
+  if (n < f->wcap)
+    return (rc = write_behind(f, data, n)) != 0 ? rc : (ssize_t)n;
+  if ((rc = weft_file_flush(f)) != 0)
+    return rc;
+  if ((rc = weft__file_write_all(f, data, n, &done)) != 0)
+    return weft__fs_fail(rc, "write", f->path);
   return (ssize_t)n;
 }
 
