@@ -2,13 +2,15 @@
  * Write-behind: when the write buffer fills, it is handed to the thread
  * pool and the task goes on filling a second buffer while the pool writes
  * the first, so the task's copy into the buffer and the kernel's copy into
- * the page cache overlap. Both buffers double at each hand-over up to
- * WEFT__WRITE_BUFFER_MAX: fewer round trips for streaming writes. At
- * most one buffer is in flight. The next hand
- * over, and a flush (so a read, seek, truncate or close), waits for it
- * first. A failed request keeps the bytes it did not write and its error;
- * the next of those calls reports the error, and flush writes the kept
- * bytes again, before anything written later.
+ * the page cache overlap. Both buffers double at each hand-over of a full
+ * buffer up to WEFT__WRITE_BUFFER_MAX: fewer round trips for streaming
+ * writes. A flush hands the buffer over too and waits for it, so every
+ * buffered write of a file goes through one request at a time, and tasks
+ * flushing the same file together never write a byte twice. The next hand
+ * over, and a flush (so a read, seek, truncate or close), waits for the
+ * request in flight first. A failed request keeps the bytes it did not
+ * write and its error; the next of those calls reports the error, and
+ * flush writes the kept bytes again, before anything written later.
  */
 #include <unistd.h>
 
@@ -112,24 +114,35 @@ static int behind_settle(weft__fs_behind *b) {
   return rc;
 }
 
+/* Send buf[off..len) to the pool (a kept rest, or a buffer handed over). */
+static int behind_start(weft__fs_behind *b) {
+  weft_task *t = weft__current();
+  int rc;
+
+  if (!t)
+    return -EPERM;
+  if ((rc = behind_submit(b, &t->fut.loop->uv)) != 0)
+    return rc; /* kept for the next flush */
+  b->busy = 1;
+  return 0;
+}
+
 int weft__file_behind_flush(weft_file *f) {
   weft__fs_behind *b = f->behind;
-  size_t done;
   int rc;
 
   if (!b)
     return 0;
   if ((rc = behind_settle(b)) != 0 || b->off == b->len)
     return rc;
-  rc = weft__file_write_all(f, b->buf + b->off, b->len - b->off, &done);
-  b->off += done;
-  return rc;
+  if ((rc = behind_start(b)) != 0)
+    return rc;
+  return behind_settle(b);
 }
 
-/* Give the idle buffer twice the write buffer's size (up to the maximum)
- * if it has less; keep it as it is when memory is short. */
-static void behind_grow(weft__fs_behind *b, size_t wcap) {
-  size_t want = wcap >= WEFT__WRITE_BUFFER_MAX / 2 ? WEFT__WRITE_BUFFER_MAX : wcap * 2;
+/* Give the idle buffer want bytes if it has less, not while it keeps a
+ * rest; keep it as it is when memory is short. */
+static void behind_grow(weft__fs_behind *b, size_t want) {
   char *p;
 
   if (b->cap >= want || b->off < b->len || !(p = weft_malloc(want)))
@@ -150,7 +163,8 @@ static int behind_new(weft_file *f) {
   return 0;
 }
 
-int weft__file_behind_ready(weft_file *f) {
+int weft__file_behind_ready(weft_file *f, int grow) {
+  size_t want = f->wcap;
   weft_task *t = weft__current();
   int rc;
 
@@ -162,15 +176,16 @@ int weft__file_behind_ready(weft_file *f) {
     return rc;
   if ((rc = weft__file_behind_flush(f)) != 0)
     return rc;
-  behind_grow(f->behind, f->wcap);
-  return f->behind->cap ? 0 : -ENOMEM;
+  if (grow)
+    want = want >= WEFT__WRITE_BUFFER_MAX / 2 ? WEFT__WRITE_BUFFER_MAX : want * 2;
+  behind_grow(f->behind, want);
+  return f->behind->cap >= f->wcap ? 0 : -ENOMEM;
 }
 
 void weft__file_hand_over(weft_file *f) {
   weft__fs_behind *b = f->behind;
   char *full = f->wbuf;
   size_t cap = f->wcap;
-  int rc;
 
   f->wbuf = b->buf;
   f->wcap = b->cap;
@@ -179,11 +194,7 @@ void weft__file_hand_over(weft_file *f) {
   b->off = 0;
   b->len = f->wlen;
   f->wlen = 0;
-  rc = behind_submit(b, &weft__current()->fut.loop->uv);
-  if (rc)
-    b->error = rc; /* kept, reported next */
-  else
-    b->busy = 1;
+  b->error = behind_start(b); /* a failure to start is reported next */
 }
 
 size_t weft__file_behind_pending(const weft_file *f) {

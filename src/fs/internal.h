@@ -64,17 +64,14 @@ int weft__fs_mode(const char *mode, int *oflags, int *fflags);
 /* n bytes were written: move raw_pos (read back from the kernel in append
  * mode). */
 void weft__file_wrote(weft_file *f, int64_t n);
-/* Write all n bytes at raw_pos, suspending (write.c); *done gets how many
- * were written, even when the call fails. */
-int weft__file_write_all(weft_file *f, const char *buf, size_t n, size_t *done);
-
 /* Write-behind (behind.c). */
 typedef struct weft__fs_behind weft__fs_behind;
 /* Make the second buffer ready for a hand-over: wait for the request in
- * flight, write what a failed one left. 0; -ENOMEM (no second buffer: write
- * synchronously); -EPERM outside a task; the failure of an earlier request
+ * flight, write what a failed one left, and size the buffer (grow: twice
+ * the write buffer, up to the maximum). 0; -ENOMEM (no second buffer: write
+ * from the task); -EPERM outside a task; the failure of an earlier request
  * or of that write; -ECANCELED / -ETIMEDOUT. */
-int weft__file_behind_ready(weft_file *f);
+int weft__file_behind_ready(weft_file *f, int grow);
 /* Hand the write buffer to the thread pool (after behind_ready) and take
  * the second one; a failure to start is reported by the next call. */
 void weft__file_hand_over(weft_file *f);

@@ -36,7 +36,8 @@ static int64_t pwrite_once(weft_file *f, const char *buf, size_t n, int *code) {
   return result;
 }
 
-int weft__file_write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
+/* Write all n bytes; *done gets how many were written. */
+static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
   int code = 0;
 
   *done = 0;
@@ -55,9 +56,10 @@ int weft__file_write_all(weft_file *f, const char *buf, size_t n, size_t *done) 
   return 0;
 }
 
+/* Without a second buffer: write the buffer from the task. */
 static int flush_buffer(weft_file *f) {
   size_t done;
-  int rc = weft__file_write_all(f, f->wbuf, f->wlen, &done);
+  int rc = write_all(f, f->wbuf, f->wlen, &done);
 
   /* The unwritten rest stays buffered; tell() does not move. */
   memmove(f->wbuf, f->wbuf + done, f->wlen - done);
@@ -70,8 +72,15 @@ int weft_file_flush(weft_file *f) {
 
   if (!f || f->fd < 0)
     return weft__fs_fail(-EBADF, "flush", f ? f->path : NULL);
-  if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen)
-    rc = flush_buffer(f);
+  if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen) {
+    rc = weft__file_behind_ready(f, 0);
+    if (rc == -ENOMEM)
+      rc = flush_buffer(f);
+    else if (rc == 0) {
+      weft__file_hand_over(f);
+      rc = weft__file_behind_flush(f);
+    }
+  }
   if (rc)
     return weft__fs_fail(rc, "write", f->path);
   return 0;
@@ -81,7 +90,7 @@ int weft_file_flush(weft_file *f) {
  * it over, keep the rest. Without a second buffer: flush, then buffer. */
 static int write_behind(weft_file *f, const char *data, size_t n) {
   size_t k = f->wcap - f->wlen;
-  int rc = weft__file_behind_ready(f);
+  int rc = weft__file_behind_ready(f, 1);
 
   if (rc == -ENOMEM) {
     if ((rc = weft_file_flush(f)) != 0)
@@ -117,7 +126,7 @@ ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
     return (rc = write_behind(f, data, n)) != 0 ? rc : (ssize_t)n;
   if ((rc = weft_file_flush(f)) != 0)
     return rc;
-  if ((rc = weft__file_write_all(f, data, n, &done)) != 0)
+  if ((rc = write_all(f, data, n, &done)) != 0)
     return weft__fs_fail(rc, "write", f->path);
   return (ssize_t)n;
 }

@@ -1,0 +1,339 @@
+/*
+ * Write-behind: a full write buffer is written by the thread pool while the
+ * task fills the next one. Content and positions through hand-overs and
+ * buffer growth in every writing mode, a failure reported at the next call,
+ * cancellation and timeouts while a request is in flight, several tasks
+ * waiting for it, and a file closed outside a task with a request in
+ * flight. A FIFO whose reader does not read yet holds a request in flight
+ * for as long as a test needs.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+
+static char dir[64];
+static char fifo[96];
+
+static void make_dir(void) {
+  snprintf(dir, sizeof dir, "/tmp/weft-behind-XXXXXX");
+  ASSERT_NOT_NULL(mkdtemp(dir));
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+}
+
+static void remove_dir(void) {
+  char cmd[128];
+
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  ASSERT_OK(system(cmd));
+}
+
+/* The byte at offset pos of a test file (salt tells writers apart). */
+static unsigned char pattern(uint64_t pos, unsigned salt) {
+  return (unsigned char)(pos ^ (pos >> 9) ^ (pos >> 17) ^ salt);
+}
+
+static void fill(char *buf, size_t n, uint64_t at, unsigned salt) {
+  for (size_t i = 0; i < n; i++)
+    buf[i] = (char)pattern(at + i, salt);
+}
+
+/* Sizes from 1 byte to 300 KiB, some below, some above the buffer. */
+static size_t next_size(uint32_t *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  switch ((*seed >> 16) % 4) {
+  case 0:
+    return 1 + (*seed >> 8) % 100;
+  case 1:
+    return 64 * KIB;
+  default:
+    return 1 + (*seed >> 4) % (300 * KIB);
+  }
+}
+
+/* Write [from, to) of the pattern in pieces, checking tell() each time. */
+static void write_span(weft_file *f, uint64_t from, uint64_t to, unsigned salt, uint32_t seed) {
+  static char chunk[300 * KIB];
+  uint64_t at = from;
+
+  while (at < to) {
+    size_t n = next_size(&seed);
+
+    if (n > to - at)
+      n = (size_t)(to - at);
+    fill(chunk, n, at, salt);
+    ASSERT_EQ((ssize_t)n, weft_file_write(f, chunk, n));
+    at += n;
+    ASSERT_EQ((int64_t)at, weft_file_tell(f));
+  }
+}
+
+/* The file holds the pattern (salt) on [from, to). */
+static void check_span(const char *path, uint64_t from, uint64_t to, unsigned salt) {
+  static char buf[64 * KIB];
+  FILE *fp = fopen(path, "rb");
+  uint64_t at = from;
+
+  ASSERT_NOT_NULL(fp);
+  ASSERT_OK(fseeko(fp, (off_t)from, SEEK_SET));
+  while (at < to) {
+    size_t n = to - at < sizeof buf ? (size_t)(to - at) : sizeof buf;
+
+    ASSERT_EQ(n, fread(buf, 1, n, fp));
+    for (size_t i = 0; i < n; i++)
+      if ((unsigned char)buf[i] != pattern(at + i, salt))
+        ASSERT_EQ(pattern(at + i, salt), (unsigned char)buf[i]);
+    at += n;
+  }
+  fclose(fp);
+}
+
+static uint64_t size_of(const char *path) {
+  weft_stat st;
+
+  ASSERT_OK(weft_fs_stat(path, &st));
+  return st.size;
+}
+
+static void *content_main(void *arg) {
+  char path[128], buf[16], want[16];
+  weft_file *f;
+  int64_t pos;
+
+  (void)arg;
+  make_dir();
+  snprintf(path, sizeof path, "%s/data", dir);
+  /* w: 24 MiB in pieces of every size, through growth to the largest
+   * buffers. */
+  ASSERT_OK(weft_file_open(&f, path, "wb"));
+  write_span(f, 0, 24 * MIB, 0, 1);
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_EQ(24 * MIB, size_of(path));
+  check_span(path, 0, 24 * MIB, 0);
+  /* a: 5 MiB more at the end; the position is the end of the file. */
+  ASSERT_OK(weft_file_open(&f, path, "ab"));
+  ASSERT_EQ(24 * MIB, weft_file_tell(f));
+  write_span(f, 24 * MIB, 29 * MIB, 0, 2);
+  ASSERT_OK(weft_file_flush(f));
+  ASSERT_EQ(29 * MIB, size_of(path));
+  ASSERT_OK(weft_file_close(f));
+  check_span(path, 0, 29 * MIB, 0);
+  /* r+: overwrite the first 3 MiB; a read settles the writes first and
+   * goes on where they ended. */
+  ASSERT_OK(weft_file_open(&f, path, "r+b"));
+  write_span(f, 0, 3 * MIB, 0x5a, 3);
+  ASSERT_EQ(16, weft_file_read(f, buf, sizeof buf));
+  fill(want, sizeof want, 3 * MIB, 0);
+  ASSERT_OK(memcmp(want, buf, sizeof buf));
+  ASSERT_OK(weft_file_seek(f, 0, SEEK_END, &pos));
+  ASSERT_EQ(29 * MIB, pos);
+  ASSERT_OK(weft_file_close(f));
+  check_span(path, 0, 3 * MIB, 0x5a);
+  check_span(path, 3 * MIB, 29 * MIB, 0);
+  /* truncate after buffered writes cuts at the position. */
+  ASSERT_OK(weft_file_open(&f, path, "r+b"));
+  write_span(f, 0, 1 * MIB, 0x33, 4);
+  ASSERT_OK(weft_file_truncate(f, -1));
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_EQ(1 * MIB, size_of(path));
+  check_span(path, 0, 1 * MIB, 0x33);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_content) {
+  ASSERT_OK(weft_test_run(content_main, NULL, NULL));
+  return 0;
+}
+TEST_TIMEOUT(fs_write_behind_content, 60);
+
+/* /dev/full: the write that hands a buffer over succeeds; the failure comes
+ * with a later write, flush and close, and no byte is counted twice. */
+static void *enospc_main(void *arg) {
+  static char chunk[64 * KIB];
+  ssize_t rc = 0;
+  weft_file *f;
+  size_t ok = 0;
+
+  (void)arg;
+  ASSERT_OK(weft_file_open(&f, "/dev/full", "wb"));
+  while (ok < 64 && (rc = weft_file_write(f, chunk, sizeof chunk)) == (ssize_t)sizeof chunk)
+    ok++;
+  ASSERT_EQ(-ENOSPC, rc);
+  ASSERT_STR_EQ("write '/dev/full': No space left on device", weft_fs_error());
+  /* The first buffer went to the pool; without memory for a second one,
+   * the task wrote it and saw the failure at once. */
+  ASSERT(ok > 4 || weft_test_torture);
+  ASSERT_EQ((int64_t)(ok * sizeof chunk), weft_file_tell(f));
+  ASSERT_EQ(-ENOSPC, weft_file_flush(f)); /* the kept bytes fail again */
+  ASSERT_EQ((int64_t)(ok * sizeof chunk), weft_file_tell(f));
+  ASSERT_EQ(-ENOSPC, weft_file_close(f));
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_enospc) {
+  ASSERT_OK(weft_test_run(enospc_main, NULL, NULL));
+  return 0;
+}
+
+/* ---- a FIFO holds a request in flight ------------------------------- */
+
+typedef struct drain {
+  int fd;
+  uint64_t got;
+  int bad; /* bytes out of pattern */
+  pthread_t thread;
+} drain;
+
+static void *drain_run(void *arg) {
+  static char buf[64 * KIB];
+  drain *d = arg;
+  ssize_t n;
+
+  while ((n = read(d->fd, buf, sizeof buf)) > 0) {
+    for (ssize_t i = 0; i < n; i++)
+      d->bad += (unsigned char)buf[i] != pattern(d->got + (uint64_t)i, 0);
+    d->got += (uint64_t)n;
+  }
+  return NULL;
+}
+
+/* The reader end, opened before the writer so that opening does not wait. */
+static int fifo_reader(void) {
+  int fd;
+
+  ASSERT_OK(mkfifo(fifo, 0600));
+  fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_OK(fcntl(fd, F_SETFL, 0)); /* blocking reads for the drain */
+  return fd;
+}
+
+static void drain_start(drain *d) {
+  ASSERT_OK(pthread_create(&d->thread, NULL, drain_run, d));
+}
+
+/* Write 64 KiB pieces of the pattern until the next one would wait for the
+ * request in flight: 4 fill the first buffer, the 5th hands it over (256
+ * KiB, four times what the pipe holds), 7 more fill the 512 KiB buffer. */
+#define FIFO_PIECES 12
+
+static void fill_fifo(weft_file *f) {
+  static char chunk[64 * KIB];
+
+  for (unsigned i = 0; i < FIFO_PIECES; i++) {
+    fill(chunk, sizeof chunk, (uint64_t)i * sizeof chunk, 0);
+    ASSERT_EQ((ssize_t)sizeof chunk, weft_file_write(f, chunk, sizeof chunk));
+  }
+}
+
+static void *blocked_writer(void *arg) {
+  static char chunk[64 * KIB];
+
+  ssize_t rc;
+
+  fill(chunk, sizeof chunk, FIFO_PIECES * sizeof chunk, 0);
+  rc = weft_file_write(arg, chunk, sizeof chunk);
+  return rc < 0 ? weft_fail((int)rc, "write") : NULL;
+}
+
+static void *flusher(void *arg) {
+  int rc = weft_file_flush(arg);
+
+  return rc ? weft_fail(rc, "flush") : NULL;
+}
+
+static void *cancel_main(void *arg) {
+  static char chunk[64 * KIB];
+  const int64_t held = FIFO_PIECES * sizeof chunk;
+  weft_task *t, *t2;
+  weft_scope sc;
+  weft_file *f;
+  drain d = {0};
+
+  (void)arg;
+  make_dir();
+  d.fd = fifo_reader();
+  ASSERT_OK(weft_file_open(&f, fifo, "ab"));
+  fill_fifo(f);
+  ASSERT_EQ(held, weft_file_tell(f));
+  /* Cancelled while it waits for the request: nothing of it is kept. */
+  ASSERT_OK(weft_spawn(&t, blocked_writer, f, NULL));
+  ASSERT_OK(weft_sleep(0.02));
+  ASSERT_EQ(0, weft_task_done(t));
+  weft_task_cancel(t);
+  ASSERT_EQ(-ECANCELED, weft_await(t, NULL));
+  weft_task_release(t);
+  ASSERT_EQ(held, weft_file_tell(f));
+  /* A timeout while it waits: the same. */
+  ASSERT_OK(weft_timeout_enter(&sc, 0.02));
+  fill(chunk, sizeof chunk, (uint64_t)held, 0);
+  ASSERT_EQ(-ETIMEDOUT, weft_file_write(f, chunk, sizeof chunk));
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  ASSERT_EQ(held, weft_file_tell(f));
+  /* Two tasks wait for the same request; both go on when it ends. */
+  ASSERT_OK(weft_spawn(&t, flusher, f, NULL));
+  ASSERT_OK(weft_spawn(&t2, flusher, f, NULL));
+  ASSERT_OK(weft_sleep(0.02));
+  ASSERT_EQ(0, weft_task_done(t));
+  ASSERT_EQ(0, weft_task_done(t2));
+  drain_start(&d);
+  ASSERT_OK(weft_await(t, NULL));
+  ASSERT_OK(weft_await(t2, NULL));
+  weft_task_release(t);
+  weft_task_release(t2);
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_OK(pthread_join(d.thread, NULL)); /* EOF: the writer is closed */
+  ASSERT_EQ((uint64_t)held, d.got);
+  ASSERT_EQ(0, d.bad);
+  close(d.fd);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_cancel) {
+  ASSERT_OK(weft_test_run(cancel_main, NULL, NULL));
+  return 0;
+}
+
+/* ---- closed outside a task with a request in flight ------------------ */
+
+static void *leave_in_flight(void *arg) {
+  ASSERT_OK(weft_file_open(arg, fifo, "ab"));
+  fill_fifo(*(weft_file **)arg);
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_close_outside_task) {
+  long before = weft_test_live_allocations();
+  weft_loop *loop;
+  weft_task *t;
+  weft_file *f;
+  drain d = {0};
+
+  make_dir();
+  d.fd = fifo_reader();
+  ASSERT_OK(weft_loop_new(&loop));
+  weft_loop_set_current(loop);
+  ASSERT_OK(weft_spawn(&t, leave_in_flight, &f, NULL));
+  ASSERT_OK(weft_loop_run_until_complete(loop, t, NULL));
+  weft_task_release(t);
+  /* The buffered rest cannot be written outside a task; the request in
+   * flight finishes and then closes the descriptor, once. */
+  ASSERT_EQ(-EPERM, weft_file_close(f));
+  drain_start(&d);
+  ASSERT_OK(weft_loop_close(loop));
+  weft_loop_free(loop);
+  ASSERT_OK(pthread_join(d.thread, NULL)); /* EOF: the descriptor was closed */
+  ASSERT_EQ(256 * KIB, d.got);
+  ASSERT_EQ(0, d.bad);
+  close(d.fd);
+  remove_dir();
+  ASSERT_EQ(before, weft_test_live_allocations());
+  return 0;
+}
