@@ -17,6 +17,14 @@
  * Python's buffered files: written data reaches the OS on flush, close, a
  * seek, a read, truncate, or when the buffer fills.
  *
+ * Write-behind: a full write buffer is handed to the thread pool and
+ * written while the task fills a second one; the task waits only when the
+ * buffer before is still being written. Both buffers grow, up to 4 MiB,
+ * while a file is written in bulk. The failure of a buffer handed over
+ * (-ENOSPC, -EIO ...) comes back from the next call that writes: a write
+ * that fills the buffer again, flush, seek, a read, truncate or close; its
+ * bytes are kept and flush writes them again before anything later.
+ *
  * Errors: functions return 0 (or a count) or a negative errno. The failing
  * call also leaves a message with the path in it, "open 'x': No such file
  * or directory", readable with weft_fs_error() until the next fs call of
@@ -30,9 +38,9 @@
  * withdrawn. The file stays usable and its position consistent:
  *  - a cancelled read (read, read_all, read_line, next_line, read_lines)
  *    consumes nothing: the position is where it was before the call;
- *  - a cancelled write or flush has written what the finished requests
- *    wrote: weft_file_tell() counts it, and data of an earlier write still
- *    unwritten stays buffered for the next flush.
+ *  - a cancelled write keeps nothing of its own data; a buffer already
+ *    handed to the pool is written all the same. weft_file_tell() counts
+ *    it with the buffered data, and the next flush or close waits for it.
  * A pending cancellation makes these calls return at once without starting
  * a request. Writes that fit in the buffer do not suspend.
  */
@@ -110,12 +118,13 @@ int weft_file_read_lines(weft_file *f, char ***lines, size_t *n);
 void weft_fs_strings_free(char **strings, size_t n);
 
 /*
- * write(data): buffer n bytes, writing when the buffer fills (data larger
- * than the buffer is written directly). Returns n, -EBADF (not open for
- * writing, or closed), -ENOSPC, -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT,
- * -EPERM, or another errno of write(2). On an error nothing of this call
- * is buffered, though a direct write may have written part of it (tell()
- * says how much).
+ * write(data): buffer n bytes; when the buffer fills, hand it to the pool
+ * and go on (write-behind, above); data at least as large as the buffer is
+ * written directly. Returns n, -EBADF (not open for writing, or closed),
+ * -ENOSPC, -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT, -EPERM, or another errno
+ * of write(2) — the failure of this call's direct write or of a buffer
+ * handed over before. On an error nothing of this call is buffered, though
+ * a direct write may have written part of it (tell() says how much).
  */
 ssize_t weft_file_write(weft_file *f, const void *data, size_t n);
 
@@ -123,8 +132,9 @@ ssize_t weft_file_write(weft_file *f, const void *data, size_t n);
  * added). Returns 0 or the codes of weft_file_write. */
 int weft_file_write_lines(weft_file *f, const char *const *lines, size_t n);
 
-/* flush(): write the buffered data. Returns 0, -EBADF (closed) or the
- * codes of weft_file_write. */
+/* flush(): write the buffered data and wait until every byte written so
+ * far has reached the OS. Returns 0, -EBADF (closed) or the codes of
+ * weft_file_write. Data not written stays kept for the next flush. */
 int weft_file_flush(weft_file *f);
 
 /*
@@ -147,7 +157,9 @@ int weft_file_truncate(weft_file *f, int64_t size);
  * close(): flush, close the descriptor and free f, whatever happens. It
  * runs to the end even when the task is cancelled (shielded; the
  * cancellation stays pending for the next suspension point). Returns 0 or
- * the first error of the flush or close(2); -EINVAL for NULL.
+ * the first error of the flush or close(2); -EINVAL for NULL. Outside a
+ * task nothing can be written (-EPERM for buffered data); a buffer still
+ * being written finishes, and the descriptor is closed after it.
  */
 int weft_file_close(weft_file *f);
 
