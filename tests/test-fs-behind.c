@@ -261,21 +261,20 @@ static void *cancel_main(void *arg) {
   d.fd = fifo_reader();
   ASSERT_OK(weft_file_open(&f, fifo, "ab"));
   fill_fifo(f);
-  ASSERT_EQ(held, weft_file_tell(f));
-  /* Cancelled while it waits for the request: nothing of it is kept. */
+  ASSERT_EQ(-ESPIPE, weft_file_tell(f)); /* a FIFO has no position */
+  /* Cancelled while it waits for the request: nothing of it is kept (the
+   * drain below gets exactly the pieces written before). */
   ASSERT_OK(weft_spawn(&t, blocked_writer, f, NULL));
   ASSERT_OK(weft_sleep(0.02));
   ASSERT_EQ(0, weft_task_done(t));
   weft_task_cancel(t);
   ASSERT_EQ(-ECANCELED, weft_await(t, NULL));
   weft_task_release(t);
-  ASSERT_EQ(held, weft_file_tell(f));
   /* A timeout while it waits: the same. */
   ASSERT_OK(weft_timeout_enter(&sc, 0.02));
   fill(chunk, sizeof chunk, (uint64_t)held, 0);
   ASSERT_EQ(-ETIMEDOUT, weft_file_write(f, chunk, sizeof chunk));
   ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
-  ASSERT_EQ(held, weft_file_tell(f));
   /* Two tasks wait for the same request; both go on when it ends. */
   ASSERT_OK(weft_spawn(&t, flusher, f, NULL));
   ASSERT_OK(weft_spawn(&t2, flusher, f, NULL));

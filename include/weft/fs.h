@@ -25,6 +25,11 @@
  * that fills the buffer again, flush, seek, a read, truncate or close; its
  * bytes are kept and flush writes them again before anything later.
  *
+ * Streams: a file that cannot seek (a FIFO, a pipe such as /dev/stdin, a
+ * terminal) is read and written with read(2) / write(2); seek, tell and
+ * sendfile return -ESPIPE. An interrupted read of a stream keeps all it
+ * read in the file's buffer for the next call (nothing is lost).
+ *
  * Errors: functions return 0 (or a count) or a negative errno. The failing
  * call also leaves a message with the path in it, "open 'x': No such file
  * or directory", readable with weft_fs_error() until the next fs call of
@@ -140,12 +145,13 @@ int weft_file_flush(weft_file *f);
 /*
  * seek(offset, whence): flush, then move to offset from SEEK_SET, SEEK_CUR
  * or SEEK_END. *pos (may be NULL) gets the new position. Returns 0,
- * -EINVAL (bad whence, negative result), -EBADF, and the codes of flush.
+ * -EINVAL (bad whence, negative result), -EBADF, -ESPIPE (a stream), and
+ * the codes of flush.
  */
 int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos);
 
 /* tell(): the position, counting buffered data (no suspension). Returns
- * it (>= 0) or -EBADF. */
+ * it (>= 0), -EBADF, or -ESPIPE for a stream (pipe, FIFO, terminal). */
 int64_t weft_file_tell(weft_file *f);
 
 /* truncate(size): flush, then cut or extend the file to size bytes (size
@@ -181,7 +187,7 @@ typedef struct weft_stream weft_stream; /* include/weft/stream.h */
  * task may write to s meanwhile. *sent (may be NULL) gets the bytes sent,
  * also on error. Returns 0 (fewer bytes than asked when the file ends
  * first), -EINVAL (NULL, negative offset), -EBADF (closed or not readable
- * file), -EPERM (outside a task), the stream's error (-EPIPE,
+ * file), -ESPIPE (f is a stream), -EPERM (outside a task), the stream's error (-EPIPE,
  * -ECONNRESET ...), a read error of the file, -ENOMEM, -ECANCELED /
  * -ETIMEDOUT (what was sent counts in *sent).
  */

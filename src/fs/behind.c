@@ -38,9 +38,7 @@ static int behind_submit(weft__fs_behind *b, uv_loop_t *uv) {
   weft_file *f = b->file;
   size_t n = b->len - b->off;
   uv_buf_t buf = uv_buf_init(b->buf + b->off, n > 1u << 30 ? 1u << 30 : (unsigned)n);
-  int64_t at = (f->flags & WEFT__F_APPEND) ? -1 : f->raw_pos;
-
-  return uv_fs_write(uv, &b->req, f->fd, &buf, 1, at, behind_done);
+  return uv_fs_write(uv, &b->req, f->fd, &buf, 1, weft__file_write_at(f), behind_done);
 }
 
 static void behind_free(weft__fs_behind *b) {

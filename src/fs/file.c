@@ -132,6 +132,8 @@ static int file_open_fd(weft_file *f, int oflags) {
     return (int)rc;
   }
   f->raw_pos = (f->flags & WEFT__F_APPEND) ? size : 0;
+  if (lseek(f->fd, 0, SEEK_CUR) < 0 && errno == ESPIPE)
+    f->flags |= WEFT__F_STREAM | WEFT__F_NO_INLINE; /* a pipe, socket, terminal */
   return 0;
 }
 
@@ -185,11 +187,15 @@ const char *weft_file_path(const weft_file *f) {
 int64_t weft_file_tell(weft_file *f) {
   if (!f || f->fd < 0)
     return -EBADF;
+  if (f->flags & WEFT__F_STREAM)
+    return -ESPIPE;
   return f->raw_pos - (int64_t)(f->rlen - f->rpos) + (int64_t)weft__file_behind_pending(f) +
          (int64_t)f->wlen;
 }
 
 void weft__file_drop_read(weft_file *f) {
+  if (f->flags & WEFT__F_STREAM)
+    return; /* what was read stays: reads and writes are separate */
   f->raw_pos -= (int64_t)(f->rlen - f->rpos);
   f->rpos = f->rlen = 0;
 }
@@ -221,6 +227,8 @@ int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos) {
     return weft__fs_fail(-EBADF, "seek", f ? f->path : NULL);
   if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
     return weft__fs_fail(-EINVAL, "seek", f->path);
+  if (f->flags & WEFT__F_STREAM)
+    return weft__fs_fail(-ESPIPE, "seek", f->path);
   if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
     return rc;
   if ((rc = seek_target(f, offset, whence, &to)) != 0)

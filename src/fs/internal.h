@@ -40,7 +40,8 @@ enum {
   WEFT__F_READ = 1,
   WEFT__F_WRITE = 2,
   WEFT__F_APPEND = 4,
-  WEFT__F_NO_INLINE = 8 /* the file system refused RWF_NOWAIT: pool reads only */
+  WEFT__F_NO_INLINE = 8, /* the file system refused RWF_NOWAIT: pool reads only */
+  WEFT__F_STREAM = 16    /* a pipe, socket or terminal: no offsets, no seeking */
 };
 
 struct weft_file {
@@ -51,7 +52,11 @@ struct weft_file {
   char *rbuf;      /* read buffer: rbuf[rpos..rlen) is unread */
   size_t rpos, rlen;
   size_t rcap; /* grows while the file is read sequentially */
-  char *wbuf;  /* write buffer: wbuf[0..wlen) is unwritten */
+  /* The current read call: where it started (seekable files), and for a
+   * stream the start of what it took from rbuf, kept until it returns. */
+  int64_t read_start;
+  size_t mark;
+  char *wbuf; /* write buffer: wbuf[0..wlen) is unwritten */
   size_t wlen;
   size_t wcap;
   char *line; /* the last line returned */
@@ -61,6 +66,11 @@ struct weft_file {
 
 /* Parse a mode string into open(2) flags and WEFT__F_*; -EINVAL if bad. */
 int weft__fs_mode(const char *mode, int *oflags, int *fflags);
+/* The offset of the next write: -1 (the kernel's) in append mode and for
+ * streams. */
+static inline int64_t weft__file_write_at(const weft_file *f) {
+  return (f->flags & (WEFT__F_APPEND | WEFT__F_STREAM)) ? -1 : f->raw_pos;
+}
 /* n bytes were written: move raw_pos (read back from the kernel in append
  * mode). */
 void weft__file_wrote(weft_file *f, int64_t n);
@@ -107,12 +117,15 @@ typedef struct weft__fs_inline_stats {
   uint64_t yields; /* turns given to the other tasks */
 } weft__fs_inline_stats;
 weft__fs_inline_stats weft__fs_inline_stats_get(void);
-/* Refill the read buffer; returns the count (0 at EOF) or a code. */
+/* Refill the read buffer (a stream's is added to, keeping what the current
+ * call took); returns the count (0 at EOF) or a code. */
 int64_t weft__file_fill(weft_file *f);
-/* Start a read: checks the file and flushes pending writes. */
+/* Start a read call: checks the file, flushes pending writes, notes where
+ * the call starts. */
 int weft__file_read_begin(weft_file *f, const char *op);
-/* Undo a read interrupted part way: back to position start. */
-int weft__file_read_abort(weft_file *f, int64_t start, int code, const char *op);
+/* Undo a read call interrupted part way: back to where it started (a
+ * stream gets back what the call took from the buffer). */
+int weft__file_read_abort(weft_file *f, int code, const char *op);
 /* Size of the open file (fstat on the pool). */
 int weft__file_size(weft_file *f, int64_t *size);
 /* Fill a weft_stat from libuv's. */

@@ -46,16 +46,15 @@ static int64_t gather(weft_file *f, size_t *len) {
 }
 
 int weft_file_read_line(weft_file *f, const char **line, size_t *len) {
-  int64_t start, rc = weft__file_read_begin(f, "readline");
+  int64_t rc = weft__file_read_begin(f, "readline");
   size_t n;
 
   if (rc)
     return (int)rc;
   if (!line || !len)
     return weft__fs_fail(-EINVAL, "readline", f->path);
-  start = weft_file_tell(f);
   if ((rc = gather(f, &n)) < 0)
-    return weft__file_read_abort(f, start, (int)rc, "readline");
+    return weft__file_read_abort(f, (int)rc, "readline");
   *line = f->line;
   *len = n;
   return 0;
@@ -99,20 +98,18 @@ static int push_copy(char ***v, size_t *n, size_t *cap, const char *s, size_t le
 int weft_file_read_lines(weft_file *f, char ***lines, size_t *n) {
   char **v = NULL;
   size_t count = 0, cap = 0, len;
-  const char *line;
-  int64_t start = weft_file_tell(f);
-  int rc;
+  int64_t rc = weft__file_read_begin(f, "readlines");
 
+  if (rc)
+    return (int)rc;
   if (!lines || !n)
-    return weft__fs_fail(-EINVAL, "readlines", f ? f->path : NULL);
-  while ((rc = weft_file_next_line(f, &line, &len)) == 0)
-    if ((rc = push_copy(&v, &count, &cap, line, len)) != 0)
+    return weft__fs_fail(-EINVAL, "readlines", f->path);
+  while ((rc = gather(f, &len)) == 0 && len > 0)
+    if ((rc = push_copy(&v, &count, &cap, f->line, len)) != 0)
       break;
-  if (rc != WEFT_DONE) {
+  if (rc != 0) {
     weft_fs_strings_free(v, count);
-    if (start >= 0 && rc != -EBADF)
-      return weft__file_read_abort(f, start, rc, "readlines");
-    return rc;
+    return weft__file_read_abort(f, (int)rc, "readlines");
   }
   *lines = v;
   *n = count;

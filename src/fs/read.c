@@ -9,22 +9,36 @@
 
 #include "internal.h"
 
-int64_t weft__file_pread(weft_file *f, char *buf, size_t n) {
+/* One read request: the count (0 at EOF) or an errno, and in *code the
+ * interruption that came meanwhile (the count stands: it was read). */
+static int64_t pread_counted(weft_file *f, char *buf, size_t n, int *code) {
   weft__fs_req r;
   weft_loop *loop;
   uv_buf_t b = uv_buf_init(buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
-  int64_t rc = weft__fs_begin(&r, &loop);
+  int64_t at = (f->flags & WEFT__F_STREAM) ? -1 : f->raw_pos;
+  int64_t rc;
 
-  if (rc || (rc = weft__file_pread_inline(f, buf, n)) != -EAGAIN)
-    return rc;
+  if ((*code = weft__fs_begin(&r, &loop)) != 0)
+    return 0;
+  if ((rc = weft__file_pread_inline(f, buf, n)) != -EAGAIN) {
+    if (rc < 0) /* an interruption while it yielded */
+      *code = (int)rc;
+    return rc < 0 ? 0 : rc;
+  }
   weft__file_pread_pooled();
-  rc = weft__fs_wait(&r, uv_fs_read(&loop->uv, &r.req, f->fd, &b, 1, f->raw_pos, weft__fs_cb));
-  if (r.req.result > 0)
-    f->raw_pos += r.req.result; /* even when interrupted: it was read */
-  if (!rc)
-    rc = r.req.result;
+  *code = weft__fs_wait(&r, uv_fs_read(&loop->uv, &r.req, f->fd, &b, 1, at, weft__fs_cb));
+  rc = r.req.result;
+  if (rc > 0)
+    f->raw_pos += rc;
   uv_fs_req_cleanup(&r.req);
   return rc;
+}
+
+int64_t weft__file_pread(weft_file *f, char *buf, size_t n) {
+  int code;
+  int64_t rc = pread_counted(f, buf, n, &code);
+
+  return code ? code : rc;
 }
 
 /* A reader that consumed a whole buffer gets a larger one: fewer
@@ -40,9 +54,34 @@ static void maybe_grow(weft_file *f) {
   }
 }
 
+/* A stream cannot be read again: the buffer keeps rbuf[mark..rlen), what
+ * the current call took and what it has not, and grows as needed. */
+static int64_t stream_fill(weft_file *f) {
+  int64_t rc;
+  int code;
+  char *p;
+
+  memmove(f->rbuf, f->rbuf + f->mark, f->rlen - f->mark);
+  f->rlen -= f->mark;
+  f->rpos -= f->mark;
+  f->mark = 0;
+  if (f->rlen == f->rcap) {
+    if (!(p = weft_realloc(f->rbuf, f->rcap * 2)))
+      return -ENOMEM;
+    f->rbuf = p;
+    f->rcap *= 2;
+  }
+  rc = pread_counted(f, f->rbuf + f->rlen, f->rcap - f->rlen, &code);
+  if (rc > 0)
+    f->rlen += (size_t)rc; /* kept even when interrupted */
+  return code ? code : rc;
+}
+
 int64_t weft__file_fill(weft_file *f) {
   int64_t rc;
 
+  if (f->flags & WEFT__F_STREAM)
+    return stream_fill(f);
   maybe_grow(f);
   rc = weft__file_pread(f, f->rbuf, f->rcap);
 
@@ -58,12 +97,18 @@ int weft__file_read_begin(weft_file *f, const char *op) {
     return weft__fs_fail(-EBADF, op, f ? f->path : NULL);
   if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
     return rc;
+  f->mark = f->rpos;
+  f->read_start = (f->flags & WEFT__F_STREAM) ? 0 : weft_file_tell(f);
   return 0;
 }
 
-int weft__file_read_abort(weft_file *f, int64_t start, int code, const char *op) {
-  f->rpos = f->rlen = 0;
-  f->raw_pos = start;
+int weft__file_read_abort(weft_file *f, int code, const char *op) {
+  if (f->flags & WEFT__F_STREAM) {
+    f->rpos = f->mark;
+  } else {
+    f->rpos = f->rlen = 0;
+    f->raw_pos = f->read_start;
+  }
   return weft__fs_fail(code, op, f->path);
 }
 
@@ -93,7 +138,7 @@ static int64_t read_direct(weft_file *f, char *dst, size_t n) {
 static int64_t read_step(weft_file *f, char *dst, size_t want) {
   int64_t rc;
 
-  if (want >= WEFT_FILE_BUFFER)
+  if (want >= WEFT_FILE_BUFFER && !(f->flags & WEFT__F_STREAM))
     return weft__file_pread(f, dst, want);
   if ((rc = read_direct(f, dst, want)) != -EAGAIN)
     return rc;
@@ -105,16 +150,15 @@ static int64_t read_step(weft_file *f, char *dst, size_t want) {
 ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
   char *dst = buf;
   size_t got;
-  int64_t start, rc = weft__file_read_begin(f, "read");
+  int64_t rc = weft__file_read_begin(f, "read");
 
   if (rc)
     return rc;
-  start = weft_file_tell(f);
   got = take(f, dst, n);
   while (got < n && (rc = read_step(f, dst + got, n - got)) > 0)
     got += (size_t)rc;
   if (rc < 0)
-    return weft__file_read_abort(f, start, (int)rc, "read");
+    return weft__file_read_abort(f, (int)rc, "read");
   return (ssize_t)got;
 }
 
@@ -155,19 +199,22 @@ static int64_t read_rest(weft_file *f, char **data, size_t *len, size_t *cap) {
 int weft_file_read_all(weft_file *f, char **data, size_t *len) {
   size_t cap = 0, n = 0;
   char *buf = NULL;
-  int64_t start, rc = weft__file_read_begin(f, "read");
+  int64_t rc = weft__file_read_begin(f, "read");
 
   if (rc)
     return (int)rc;
   if (!data || !len)
     return weft__fs_fail(-EINVAL, "read", f->path);
-  start = weft_file_tell(f);
+  while ((f->flags & WEFT__F_STREAM) && (rc = weft__file_fill(f)) > 0)
+    ; /* a stream: all of it into the buffer, which keeps it if interrupted */
+  if (rc < 0)
+    return weft__file_read_abort(f, (int)rc, "read");
   if (grow(&buf, &cap, f->rlen - f->rpos + 1))
     return weft__fs_fail(-ENOMEM, "read", f->path);
   n = take(f, buf, f->rlen - f->rpos);
-  if ((rc = read_rest(f, &buf, &n, &cap)) < 0) {
+  if (!(f->flags & WEFT__F_STREAM) && (rc = read_rest(f, &buf, &n, &cap)) < 0) {
     weft_free(buf);
-    return weft__file_read_abort(f, start, (int)rc, "read");
+    return weft__file_read_abort(f, (int)rc, "read");
   }
   buf[n] = '\0';
   *data = buf;

@@ -157,6 +157,8 @@ static int sf_start(weft_file *f, weft_stream *s, int64_t offset, size_t *count)
     return weft__fs_fail(f && f->fd < 0 ? -EBADF : -EINVAL, "sendfile", f ? f->path : NULL);
   if (!(f->flags & WEFT__F_READ))
     return weft__fs_fail(-EBADF, "sendfile", f->path);
+  if (f->flags & WEFT__F_STREAM)
+    return weft__fs_fail(-ESPIPE, "sendfile", f->path);
   if ((rc = weft_file_flush(f)) != 0)
     return rc;
   if ((rc = weft__file_size(f, &size)) != 0)

@@ -13,7 +13,7 @@
 void weft__file_wrote(weft_file *f, int64_t n) {
   off_t end = (f->flags & WEFT__F_APPEND) ? lseek(f->fd, 0, SEEK_CUR) : -1;
 
-  f->raw_pos = end >= 0 ? (int64_t)end : f->raw_pos + n; /* a FIFO has no offset */
+  f->raw_pos = end >= 0 ? (int64_t)end : f->raw_pos + n; /* a stream has no offset */
 }
 
 /* One write request of up to n bytes at raw_pos; returns the count or a
@@ -22,13 +22,12 @@ static int64_t pwrite_once(weft_file *f, const char *buf, size_t n, int *code) {
   weft__fs_req r;
   weft_loop *loop;
   uv_buf_t b = uv_buf_init((char *)buf, n > 1u << 30 ? 1u << 30 : (unsigned)n);
-  int append = f->flags & WEFT__F_APPEND;
+  int64_t at = weft__file_write_at(f);
   int64_t result;
 
   if ((*code = weft__fs_begin(&r, &loop)) != 0)
     return 0;
-  *code = weft__fs_wait(
-      &r, uv_fs_write(&loop->uv, &r.req, f->fd, &b, 1, append ? -1 : f->raw_pos, weft__fs_cb));
+  *code = weft__fs_wait(&r, uv_fs_write(&loop->uv, &r.req, f->fd, &b, 1, at, weft__fs_cb));
   result = r.req.result;
   uv_fs_req_cleanup(&r.req);
   if (result > 0)

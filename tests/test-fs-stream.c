@@ -1,0 +1,184 @@
+/*
+ * Files that are streams: FIFOs and pipes (/dev/stdin when it is one) have
+ * no offsets. weft reads and writes them with read(2) / write(2), seek and
+ * tell fail with -ESPIPE, and a read interrupted part way keeps what it had
+ * read for the next call: a pipe cannot be read twice.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static char dir[64], fifo[96];
+
+static void make_fifo(void) {
+  snprintf(dir, sizeof dir, "/tmp/weft-stream-XXXXXX");
+  ASSERT_NOT_NULL(mkdtemp(dir));
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  ASSERT_OK(mkfifo(fifo, 0600));
+}
+
+static void remove_fifo(void) {
+  ASSERT_OK(unlink(fifo));
+  ASSERT_OK(rmdir(dir));
+}
+
+/* A writer thread: opens the FIFO, writes each piece after a pause. */
+typedef struct feeder {
+  const char *const *pieces;
+  double pause;
+  pthread_t thread;
+} feeder;
+
+static void *feed_run(void *arg) {
+  feeder *fd = arg;
+  int w = open(fifo, O_WRONLY | O_CLOEXEC);
+
+  ASSERT_GE(w, 0);
+  for (const char *const *p = fd->pieces; *p; p++) {
+    usleep((useconds_t)(fd->pause * 1e6));
+    ASSERT_EQ((ssize_t)strlen(*p), write(w, *p, strlen(*p)));
+  }
+  close(w);
+  return NULL;
+}
+
+static void feed(feeder *fd, const char *const *pieces, double pause) {
+  fd->pieces = pieces;
+  fd->pause = pause;
+  ASSERT_OK(pthread_create(&fd->thread, NULL, feed_run, fd));
+}
+
+static void expect_line(weft_file *f, const char *want) {
+  const char *line;
+  size_t len;
+
+  ASSERT_OK(weft_file_next_line(f, &line, &len));
+  ASSERT_STR_EQ(want, line);
+  ASSERT_EQ(strlen(want), len);
+}
+
+static void *lines_main(void *arg) {
+  static const char *const pieces[] = {"first li", "ne\nsec", "ond line\n", "no newline", NULL};
+  char want[160];
+  const char *line;
+  weft_file *f;
+  feeder fd;
+  size_t len;
+  int64_t pos;
+
+  (void)arg;
+  make_fifo();
+  feed(&fd, pieces, 0.01);
+  ASSERT_OK(weft_file_open(&f, fifo, "r"));
+  expect_line(f, "first line\n");
+  expect_line(f, "second line\n");
+  expect_line(f, "no newline");
+  ASSERT_EQ(WEFT_DONE, weft_file_next_line(f, &line, &len));
+  /* No position on a stream. */
+  ASSERT_EQ(-ESPIPE, weft_file_tell(f));
+  ASSERT_EQ(-ESPIPE, weft_file_seek(f, 0, SEEK_SET, &pos));
+  snprintf(want, sizeof want, "seek '%s': Illegal seek", fifo);
+  ASSERT_STR_EQ(want, weft_fs_error());
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_OK(pthread_join(fd.thread, NULL));
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_fifo_lines) {
+  ASSERT_OK(weft_test_run(lines_main, NULL, NULL));
+  return 0;
+}
+
+/* A timeout while the pool waits for the writer: the call returns
+ * -ETIMEDOUT once the request ends, and the next calls get every byte. */
+static void *interrupted_main(void *arg) {
+  static const char *const pieces[] = {"partial ", "line\nnext\n", "0123456789", NULL};
+  char buf[32] = {0};
+  weft_scope sc;
+  weft_file *f;
+  feeder fd;
+
+  (void)arg;
+  make_fifo();
+  feed(&fd, pieces, 0.15);
+  ASSERT_OK(weft_file_open(&f, fifo, "rb"));
+  ASSERT_OK(weft_timeout_enter(&sc, 0.2)); /* "partial " came, not "\n" */
+  ASSERT_EQ(-ETIMEDOUT, (int)weft_file_next_line(f, &(const char *){0}, &(size_t){0}));
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  expect_line(f, "partial line\n");
+  ASSERT_OK(weft_timeout_enter(&sc, 0.05)); /* "next\n" is there, 20 more are not */
+  ASSERT_EQ(-ETIMEDOUT, weft_file_read(f, buf, 25));
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  ASSERT_EQ(15, weft_file_read(f, buf, sizeof buf - 1)); /* to EOF */
+  ASSERT_STR_EQ("next\n0123456789", buf);
+  ASSERT_EQ(0, weft_file_read(f, buf, sizeof buf));
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_OK(pthread_join(fd.thread, NULL));
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_interrupted_read_keeps_data) {
+  ASSERT_OK(weft_test_run(interrupted_main, NULL, NULL));
+  return 0;
+}
+
+/* A pipe opened by path (/proc/self/fd/N, as /dev/stdin is when stdin is a
+ * pipe): read_all, read_lines; writing a FIFO in "w" mode; sendfile. */
+static void *pipe_main(void *arg) {
+  char path[64], *all, **lines;
+  const char *text = "one\ntwo\nthree";
+  int p[2], sv[2];
+  weft_stream *s;
+  weft_file *f, *w;
+  size_t len, n;
+  char buf[64];
+  int r;
+
+  (void)arg;
+  ASSERT_OK(pipe(p));
+  ASSERT_EQ((ssize_t)strlen(text), write(p[1], text, strlen(text)));
+  close(p[1]);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", p[0]);
+  ASSERT_OK(weft_file_open(&f, path, "r"));
+  ASSERT_OK(weft_file_read_lines(f, &lines, &n));
+  ASSERT_EQ(3, n);
+  ASSERT_STR_EQ("three", lines[2]);
+  weft_fs_strings_free(lines, n);
+  ASSERT_OK(weft_file_close(f));
+  close(p[0]);
+  /* "w" on a FIFO: plain write(2), read back whole. */
+  make_fifo();
+  r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(r, 0);
+  ASSERT_OK(weft_file_open(&w, fifo, "w"));
+  ASSERT_EQ((ssize_t)strlen(text), weft_file_write(w, text, strlen(text)));
+  ASSERT_OK(weft_file_flush(w));
+  snprintf(path, sizeof path, "/proc/self/fd/%d", r);
+  ASSERT_OK(weft_file_open(&f, path, "r")); /* while a writer is open */
+  ASSERT_OK(weft_file_close(w));
+  ASSERT_OK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+  ASSERT_OK(weft_stream_open_fd(sv[0], &s));
+  ASSERT_EQ(-ESPIPE, weft_file_sendfile(f, s, 0, 0, NULL)); /* needs offsets */
+  weft_stream_free(s);
+  close(sv[1]);
+  ASSERT_OK(weft_file_read_all(f, &all, &len));
+  ASSERT_EQ(strlen(text), len);
+  ASSERT_STR_EQ(text, all);
+  weft_free(all);
+  ASSERT_EQ(0, weft_file_read(f, buf, sizeof buf));
+  ASSERT_OK(weft_file_close(f));
+  close(r);
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_pipe_read_all_and_write) {
+  ASSERT_OK(weft_test_run(pipe_main, NULL, NULL));
+  return 0;
+}
