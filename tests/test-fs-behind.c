@@ -336,3 +336,79 @@ TEST_IMPL(fs_write_behind_close_outside_task) {
   ASSERT_EQ(before, weft_test_live_allocations());
   return 0;
 }
+
+/* ---- one file, several tasks ------------------------------------------ */
+
+#define WRITERS 4
+#define PIECES 60
+
+static weft_file *shared;
+
+/* Each piece: a 17-byte header "T<task>S<seq>L<len>\n", then len bytes of
+ * 'a' + task. Sizes up to 300 KiB, so writes wait for hand-overs and the
+ * tasks' calls overlap. */
+static void *piece_writer(void *arg) {
+  static char body[WRITERS][300 * KIB + 32];
+  unsigned task = (unsigned)(uintptr_t)arg;
+  uint32_t seed = task + 7;
+  char *p = body[task];
+
+  for (unsigned seq = 0; seq < PIECES; seq++) {
+    size_t len = next_size(&seed);
+    int h = snprintf(p, 32, "T%uS%04uL%08zu\n", task, seq, len);
+
+    memset(p + h, 'a' + (int)task, len);
+    ASSERT_EQ((ssize_t)(h + len), weft_file_write(shared, p, (size_t)h + len));
+    if (seq % 7 == 0)
+      ASSERT_OK(weft_file_flush(shared));
+  }
+  return NULL;
+}
+
+/* Every piece whole, each task's in order, none missing. */
+static void check_pieces(const char *path) {
+  unsigned next[WRITERS] = {0};
+  FILE *fp = fopen(path, "rb");
+  unsigned task, seq;
+  size_t len;
+  int c;
+
+  ASSERT_NOT_NULL(fp);
+  while (fscanf(fp, "T%uS%4uL%8zu\n", &task, &seq, &len) == 3) {
+    ASSERT_LT(task, WRITERS);
+    ASSERT_EQ(next[task], seq);
+    next[task]++;
+    for (size_t i = 0; i < len; i++)
+      if ((c = fgetc(fp)) != 'a' + (int)task)
+        ASSERT_EQ('a' + (int)task, c);
+  }
+  ASSERT(feof(fp));
+  for (unsigned t = 0; t < WRITERS; t++)
+    ASSERT_EQ(PIECES, next[t]);
+  fclose(fp);
+}
+
+static void *shared_main(void *arg) {
+  weft_task *t[WRITERS];
+  char path[128];
+
+  (void)arg;
+  make_dir();
+  snprintf(path, sizeof path, "%s/shared", dir);
+  ASSERT_OK(weft_file_open(&shared, path, "wb"));
+  for (unsigned i = 0; i < WRITERS; i++)
+    ASSERT_OK(weft_spawn(&t[i], piece_writer, (void *)(uintptr_t)i, NULL));
+  for (unsigned i = 0; i < WRITERS; i++) {
+    ASSERT_OK(weft_await(t[i], NULL));
+    weft_task_release(t[i]);
+  }
+  ASSERT_OK(weft_file_close(shared));
+  check_pieces(path);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_file_shared_by_writers) {
+  ASSERT_OK(weft_test_run(shared_main, NULL, NULL));
+  return 0;
+}

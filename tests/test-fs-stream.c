@@ -182,3 +182,73 @@ TEST_IMPL(fs_stream_pipe_read_all_and_write) {
   ASSERT_OK(weft_test_run(pipe_main, NULL, NULL));
   return 0;
 }
+
+/* Three tasks read lines of one FIFO together: their calls take turns, so
+ * every line comes out once and whole. */
+#define SHARED_LINES 3000
+
+static weft_file *shared;
+static unsigned char seen[SHARED_LINES];
+
+static void *line_reader(void *arg) {
+  const char *line;
+  size_t len;
+  unsigned k;
+  int rc;
+
+  (void)arg;
+  while ((rc = weft_file_next_line(shared, &line, &len)) == 0) {
+    ASSERT_EQ(1, sscanf(line, "line %u of the shared FIFO\n", &k));
+    ASSERT_LT(k, SHARED_LINES);
+    ASSERT_EQ(strlen(line), len);
+    seen[k]++;
+  }
+  ASSERT_EQ(WEFT_DONE, rc);
+  return NULL;
+}
+
+static void *shared_feed_run(void *arg) {
+  int w = open(fifo, O_WRONLY | O_CLOEXEC);
+  char buf[64];
+
+  (void)arg;
+  ASSERT_GE(w, 0);
+  for (unsigned i = 0; i < SHARED_LINES; i++) {
+    int n = snprintf(buf, sizeof buf, "line %u of the shared FIFO\n", i);
+    size_t cut = (size_t)(i % 7) * 4; /* pieces end mid-line */
+
+    ASSERT_EQ((ssize_t)cut, write(w, buf, cut));
+    if (i % 100 == 0)
+      usleep(1000);
+    ASSERT_EQ((ssize_t)(n - (int)cut), write(w, buf + cut, (size_t)n - cut));
+  }
+  close(w);
+  return NULL;
+}
+
+static void *shared_main(void *arg) {
+  weft_task *t[3];
+  pthread_t feeder_thread;
+
+  (void)arg;
+  make_fifo();
+  ASSERT_OK(pthread_create(&feeder_thread, NULL, shared_feed_run, NULL));
+  ASSERT_OK(weft_file_open(&shared, fifo, "r"));
+  for (int i = 0; i < 3; i++)
+    ASSERT_OK(weft_spawn(&t[i], line_reader, NULL, NULL));
+  for (int i = 0; i < 3; i++) {
+    ASSERT_OK(weft_await(t[i], NULL));
+    weft_task_release(t[i]);
+  }
+  ASSERT_OK(weft_file_close(shared));
+  ASSERT_OK(pthread_join(feeder_thread, NULL));
+  for (unsigned i = 0; i < SHARED_LINES; i++)
+    ASSERT_EQ(1, seen[i]);
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_shared_by_readers) {
+  ASSERT_OK(weft_test_run(shared_main, NULL, NULL));
+  return 0;
+}

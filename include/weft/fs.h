@@ -47,7 +47,15 @@
  *    handed to the pool is written all the same. weft_file_tell() counts
  *    it with the buffered data, and the next flush or close waits for it.
  * A pending cancellation makes these calls return at once without starting
- * a request. Writes that fit in the buffer do not suspend.
+ * a request. Writes that fit in the buffer do not suspend (unless another
+ * task's call on the same file is under way, below).
+ *
+ * Sharing: tasks may use one file object together. Their calls take turns,
+ * as Python's buffered files do with their lock: a call that finds another
+ * task's call on the file under way waits for it (a suspension point), so a
+ * write's bytes are never split by another's and a line is read whole by
+ * one task. weft_file_write_lines writes all its lines in one turn. Close a
+ * file only when no other task is using it.
  */
 #ifndef WEFT_FS_H
 #define WEFT_FS_H

@@ -1,7 +1,9 @@
 /*
- * File objects: open, close, position (seek, tell) and truncate. The
+ * File objects: open, close, position (seek, tell) and truncate, and the
+ * lock through which the calls of tasks sharing a file take turns. The
  * buffers are allocated with the object; reads and writes use explicit
- * offsets from raw_pos (append-mode writes excepted, see write.c).
+ * offsets from raw_pos (append-mode writes and streams excepted, see
+ * write.c).
  */
 #include <fcntl.h>
 #include <string.h>
@@ -52,6 +54,7 @@ static weft_file *file_new(const char *path, int fflags) {
     return NULL;
   f->fd = -1;
   f->flags = fflags;
+  weft_lock_init(&f->lock);
   f->wcap = f->rcap = WEFT_FILE_BUFFER;
   f->path = weft_strdup(path);
   f->rbuf = weft_malloc(f->rcap);
@@ -68,6 +71,7 @@ static weft_file *file_new(const char *path, int fflags) {
 
 static void file_free(weft_file *f) {
   weft__file_behind_release(f);
+  weft_lock_destroy(&f->lock);
   weft_free(f->path);
   weft_free(f->rbuf);
   weft_free(f->wbuf);
@@ -155,9 +159,23 @@ int weft_file_open(weft_file **out, const char *path, const char *mode) {
   return 0;
 }
 
+int weft__file_enter(weft_file *f, const char *op) {
+  int rc;
+
+  if (!f)
+    return weft__fs_fail(-EBADF, op, NULL);
+  if ((rc = weft_lock_acquire(&f->lock)) != 0)
+    return weft__fs_fail(rc, op, f->path);
+  return 0;
+}
+
+void weft__file_leave(weft_file *f) {
+  weft_lock_release(&f->lock);
+}
+
 int weft_file_close(weft_file *f) {
   weft_scope shield;
-  int rc = 0, rc2;
+  int rc = 0, rc2, locked;
 
   if (!f)
     return -EINVAL;
@@ -165,10 +183,13 @@ int weft_file_close(weft_file *f) {
     file_free(f);
     return 0;
   }
-  weft_shield_enter(&shield);
+  weft_shield_enter(&shield); /* waits for the others' calls, uninterrupted */
+  locked = weft__current() && weft_lock_acquire(&f->lock) == 0;
   if (weft__file_unflushed(f))
-    rc = weft_file_flush(f);
+    rc = weft__file_flush(f);
   rc2 = weft__file_behind_release(f) ? 0 : fd_close(f->fd);
+  if (locked)
+    weft_lock_release(&f->lock);
   weft_shield_leave(&shield);
   if (!rc && rc2)
     rc = weft__fs_fail(rc2, "close", f->path);
@@ -219,17 +240,17 @@ static int seek_target(weft_file *f, int64_t offset, int whence, int64_t *to) {
   return 0;
 }
 
-int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos) {
+static int seek_locked(weft_file *f, int64_t offset, int whence, int64_t *pos) {
   int64_t to;
   int rc;
 
-  if (!f || f->fd < 0)
-    return weft__fs_fail(-EBADF, "seek", f ? f->path : NULL);
+  if (f->fd < 0)
+    return weft__fs_fail(-EBADF, "seek", f->path);
   if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
     return weft__fs_fail(-EINVAL, "seek", f->path);
   if (f->flags & WEFT__F_STREAM)
     return weft__fs_fail(-ESPIPE, "seek", f->path);
-  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
+  if (weft__file_unflushed(f) && (rc = weft__file_flush(f)) != 0)
     return rc;
   if ((rc = seek_target(f, offset, whence, &to)) != 0)
     return weft__fs_fail(rc, "seek", f->path);
@@ -240,14 +261,24 @@ int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos) {
   return 0;
 }
 
-int weft_file_truncate(weft_file *f, int64_t size) {
+int weft_file_seek(weft_file *f, int64_t offset, int whence, int64_t *pos) {
+  int rc = weft__file_enter(f, "seek");
+
+  if (rc)
+    return rc;
+  rc = seek_locked(f, offset, whence, pos);
+  weft__file_leave(f);
+  return rc;
+}
+
+static int truncate_locked(weft_file *f, int64_t size) {
   weft__fs_req r;
   weft_loop *loop;
   int64_t rc;
 
-  if (!f || f->fd < 0 || !(f->flags & WEFT__F_WRITE))
-    return weft__fs_fail(-EBADF, "truncate", f ? f->path : NULL);
-  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
+  if (f->fd < 0 || !(f->flags & WEFT__F_WRITE))
+    return weft__fs_fail(-EBADF, "truncate", f->path);
+  if (weft__file_unflushed(f) && (rc = weft__file_flush(f)) != 0)
     return (int)rc;
   if (size < 0)
     size = weft_file_tell(f);
@@ -257,4 +288,14 @@ int weft_file_truncate(weft_file *f, int64_t size) {
     return weft__fs_fail((int)rc, "truncate", f->path);
   weft__file_drop_read(f); /* the buffered bytes may be gone */
   return 0;
+}
+
+int weft_file_truncate(weft_file *f, int64_t size) {
+  int rc = weft__file_enter(f, "truncate");
+
+  if (rc)
+    return rc;
+  rc = truncate_locked(f, size);
+  weft__file_leave(f);
+  return rc;
 }

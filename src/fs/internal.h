@@ -4,6 +4,7 @@
 
 #include "core/internal.h"
 #include "weft/fs.h"
+#include "weft/sync.h"
 
 /* One fs request: started by the caller with weft__fs_cb, then waited for
  * with weft__fs_wait (on the caller's stack: it always completes before
@@ -62,7 +63,17 @@ struct weft_file {
   char *line; /* the last line returned */
   size_t line_cap;
   struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
+  weft_lock lock;                 /* the calls of tasks sharing f take turns */
 };
+
+/* Take f's lock for a call (file.c): tasks sharing a file take turns, as
+ * Python's buffered files do. A free lock is taken without suspending. 0;
+ * -EBADF (NULL f); -ECANCELED / -ETIMEDOUT while waiting; -EPERM outside a
+ * task. The failure is recorded as op's. */
+int weft__file_enter(weft_file *f, const char *op);
+void weft__file_leave(weft_file *f);
+/* flush() with the lock held (write.c). */
+int weft__file_flush(weft_file *f);
 
 /* Parse a mode string into open(2) flags and WEFT__F_*; -EINVAL if bad. */
 int weft__fs_mode(const char *mode, int *oflags, int *fflags);

@@ -45,7 +45,7 @@ static int64_t gather(weft_file *f, size_t *len) {
   }
 }
 
-int weft_file_read_line(weft_file *f, const char **line, size_t *len) {
+static int read_line_locked(weft_file *f, const char **line, size_t *len) {
   int64_t rc = weft__file_read_begin(f, "readline");
   size_t n;
 
@@ -58,6 +58,16 @@ int weft_file_read_line(weft_file *f, const char **line, size_t *len) {
   *line = f->line;
   *len = n;
   return 0;
+}
+
+int weft_file_read_line(weft_file *f, const char **line, size_t *len) {
+  int rc = weft__file_enter(f, "readline");
+
+  if (rc)
+    return rc;
+  rc = read_line_locked(f, line, len);
+  weft__file_leave(f);
+  return rc;
 }
 
 int weft_file_next_line(weft_file *f, const char **line, size_t *len) {
@@ -95,7 +105,7 @@ static int push_copy(char ***v, size_t *n, size_t *cap, const char *s, size_t le
   return 0;
 }
 
-int weft_file_read_lines(weft_file *f, char ***lines, size_t *n) {
+static int read_lines_locked(weft_file *f, char ***lines, size_t *n) {
   char **v = NULL;
   size_t count = 0, cap = 0, len;
   int64_t rc = weft__file_read_begin(f, "readlines");
@@ -114,4 +124,14 @@ int weft_file_read_lines(weft_file *f, char ***lines, size_t *n) {
   *lines = v;
   *n = count;
   return 0;
+}
+
+int weft_file_read_lines(weft_file *f, char ***lines, size_t *n) {
+  int rc = weft__file_enter(f, "readlines");
+
+  if (rc)
+    return rc;
+  rc = read_lines_locked(f, lines, n);
+  weft__file_leave(f);
+  return rc;
 }

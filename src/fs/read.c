@@ -93,9 +93,9 @@ int64_t weft__file_fill(weft_file *f) {
 int weft__file_read_begin(weft_file *f, const char *op) {
   int rc;
 
-  if (!f || f->fd < 0 || !(f->flags & WEFT__F_READ))
-    return weft__fs_fail(-EBADF, op, f ? f->path : NULL);
-  if (weft__file_unflushed(f) && (rc = weft_file_flush(f)) != 0)
+  if (f->fd < 0 || !(f->flags & WEFT__F_READ))
+    return weft__fs_fail(-EBADF, op, f->path);
+  if (weft__file_unflushed(f) && (rc = weft__file_flush(f)) != 0)
     return rc;
   f->mark = f->rpos;
   f->read_start = (f->flags & WEFT__F_STREAM) ? 0 : weft_file_tell(f);
@@ -147,7 +147,7 @@ static int64_t read_step(weft_file *f, char *dst, size_t want) {
   return rc;
 }
 
-ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
+static ssize_t read_locked(weft_file *f, void *buf, size_t n) {
   char *dst = buf;
   size_t got;
   int64_t rc = weft__file_read_begin(f, "read");
@@ -160,6 +160,16 @@ ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
   if (rc < 0)
     return weft__file_read_abort(f, (int)rc, "read");
   return (ssize_t)got;
+}
+
+ssize_t weft_file_read(weft_file *f, void *buf, size_t n) {
+  ssize_t rc = weft__file_enter(f, "read");
+
+  if (rc)
+    return rc;
+  rc = read_locked(f, buf, n);
+  weft__file_leave(f);
+  return rc;
 }
 
 /* Grow *data to hold at least need bytes. */
@@ -196,7 +206,7 @@ static int64_t read_rest(weft_file *f, char **data, size_t *len, size_t *cap) {
   return rc;
 }
 
-int weft_file_read_all(weft_file *f, char **data, size_t *len) {
+static int read_all_locked(weft_file *f, char **data, size_t *len) {
   size_t cap = 0, n = 0;
   char *buf = NULL;
   int64_t rc = weft__file_read_begin(f, "read");
@@ -220,4 +230,14 @@ int weft_file_read_all(weft_file *f, char **data, size_t *len) {
   *data = buf;
   *len = n;
   return 0;
+}
+
+int weft_file_read_all(weft_file *f, char **data, size_t *len) {
+  int rc = weft__file_enter(f, "read");
+
+  if (rc)
+    return rc;
+  rc = read_all_locked(f, data, len);
+  weft__file_leave(f);
+  return rc;
 }

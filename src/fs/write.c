@@ -66,11 +66,11 @@ static int flush_buffer(weft_file *f) {
   return rc;
 }
 
-int weft_file_flush(weft_file *f) {
+int weft__file_flush(weft_file *f) {
   int rc;
 
-  if (!f || f->fd < 0)
-    return weft__fs_fail(-EBADF, "flush", f ? f->path : NULL);
+  if (f->fd < 0)
+    return weft__fs_fail(-EBADF, "flush", f->path);
   if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen) {
     rc = weft__file_behind_ready(f, 0);
     if (rc == -ENOMEM)
@@ -85,6 +85,16 @@ int weft_file_flush(weft_file *f) {
   return 0;
 }
 
+int weft_file_flush(weft_file *f) {
+  int rc = weft__file_enter(f, "flush");
+
+  if (rc)
+    return rc;
+  rc = weft__file_flush(f);
+  weft__file_leave(f);
+  return rc;
+}
+
 /* data does not fit in the buffer, but is smaller: top the buffer up, hand
  * it over, keep the rest. Without a second buffer: flush, then buffer. */
 static int write_behind(weft_file *f, const char *data, size_t n) {
@@ -92,7 +102,7 @@ static int write_behind(weft_file *f, const char *data, size_t n) {
   int rc = weft__file_behind_ready(f, 1);
 
   if (rc == -ENOMEM) {
-    if ((rc = weft_file_flush(f)) != 0)
+    if ((rc = weft__file_flush(f)) != 0)
       return rc;
     k = 0;
   } else if (rc)
@@ -107,12 +117,12 @@ static int write_behind(weft_file *f, const char *data, size_t n) {
   return 0;
 }
 
-ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
+static ssize_t write_locked(weft_file *f, const void *data, size_t n) {
   size_t done;
   int rc;
 
-  if (!f || f->fd < 0 || !(f->flags & WEFT__F_WRITE))
-    return weft__fs_fail(-EBADF, "write", f ? f->path : NULL);
+  if (f->fd < 0 || !(f->flags & WEFT__F_WRITE))
+    return weft__fs_fail(-EBADF, "write", f->path);
   if (n > SSIZE_MAX || (!data && n))
     return weft__fs_fail(-EINVAL, "write", f->path);
   weft__file_drop_read(f);
@@ -123,21 +133,33 @@ ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
   }
   if (n < f->wcap)
     return (rc = write_behind(f, data, n)) != 0 ? rc : (ssize_t)n;
-  if ((rc = weft_file_flush(f)) != 0)
+  if ((rc = weft__file_flush(f)) != 0)
     return rc;
   if ((rc = write_all(f, data, n, &done)) != 0)
     return weft__fs_fail(rc, "write", f->path);
   return (ssize_t)n;
 }
 
+ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
+  ssize_t rc = weft__file_enter(f, "write");
+
+  if (rc)
+    return rc;
+  rc = write_locked(f, data, n);
+  weft__file_leave(f);
+  return rc;
+}
+
+/* Every line under one turn of the lock: no other task's data between. */
 int weft_file_write_lines(weft_file *f, const char *const *lines, size_t n) {
+  ssize_t rc;
+
   if (!lines && n)
     return weft__fs_fail(-EINVAL, "write", f ? f->path : NULL);
-  for (size_t i = 0; i < n; i++) {
-    ssize_t rc = weft_file_write(f, lines[i], strlen(lines[i]));
-
-    if (rc < 0)
-      return (int)rc;
-  }
-  return 0;
+  if ((rc = weft__file_enter(f, "write")) != 0)
+    return (int)rc;
+  for (size_t i = 0; i < n && rc >= 0; i++)
+    rc = write_locked(f, lines[i], strlen(lines[i]));
+  weft__file_leave(f);
+  return rc < 0 ? (int)rc : 0;
 }
