@@ -252,3 +252,63 @@ TEST_IMPL(fs_stream_shared_by_readers) {
   ASSERT_OK(weft_test_run(shared_main, NULL, NULL));
   return 0;
 }
+
+/* Readers waiting on idle FIFOs hold no pool thread: with more of them than
+ * the pool has threads, file calls still run, and a timeout ends a wait at
+ * once even though no writer will ever write. */
+#define IDLE_READERS 6
+
+static char idle_path[IDLE_READERS][128];
+
+static void *idle_reader(void *arg) {
+  weft_file *f = arg;
+  char buf[16];
+
+  return weft_fail((int)weft_file_read(f, buf, sizeof buf), "read");
+}
+
+static void *idle_main(void *arg) {
+  weft_file *f[IDLE_READERS];
+  weft_task *t[IDLE_READERS];
+  int w[IDLE_READERS];
+  weft_scope sc;
+  weft_stat st;
+  char buf[16];
+
+  (void)arg;
+  make_fifo();
+  for (int i = 0; i < IDLE_READERS; i++) {
+    snprintf(idle_path[i], sizeof idle_path[i], "%s/idle%d", dir, i);
+    ASSERT_OK(mkfifo(idle_path[i], 0600));
+    /* a writer that never writes, so that opening does not wait */
+    w[i] = open(idle_path[i], O_RDWR | O_CLOEXEC);
+    ASSERT_GE(w[i], 0);
+    ASSERT_OK(weft_file_open(&f[i], idle_path[i], "rb"));
+    ASSERT_OK(weft_spawn(&t[i], idle_reader, f[i], NULL));
+  }
+  ASSERT_OK(weft_sleep(0.05));
+  ASSERT_OK(weft_fs_stat(dir, &st)); /* the pool is free */
+  ASSERT_OK(weft_timeout_enter(&sc, 0.05));
+  ASSERT_EQ(-ETIMEDOUT, weft_file_read(f[0], buf, sizeof buf)); /* waits its turn */
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  for (int i = 0; i < IDLE_READERS; i++) {
+    weft_task_cancel(t[i]);
+    ASSERT_EQ(-ECANCELED, weft_await(t[i], NULL));
+    weft_task_release(t[i]);
+  }
+  /* Data written now reaches the next read: nothing was consumed. */
+  ASSERT_EQ(3, write(w[0], "hi\n", 3));
+  ASSERT_EQ(3, weft_file_read(f[0], buf, 3));
+  for (int i = 0; i < IDLE_READERS; i++) {
+    ASSERT_OK(weft_file_close(f[i]));
+    close(w[i]);
+    ASSERT_OK(unlink(idle_path[i]));
+  }
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_idle_readers_hold_no_pool_thread) {
+  ASSERT_OK(weft_test_run(idle_main, NULL, NULL));
+  return 0;
+}

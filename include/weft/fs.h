@@ -27,8 +27,10 @@
  *
  * Streams: a file that cannot seek (a FIFO, a pipe such as /dev/stdin, a
  * terminal) is read and written with read(2) / write(2); seek, tell and
- * sendfile return -ESPIPE. An interrupted read of a stream keeps all it
- * read in the file's buffer for the next call (nothing is lost).
+ * sendfile return -ESPIPE. One open for reading only is read on the loop
+ * thread, waiting for data like a socket (no pool thread waits on an idle
+ * pipe). An interrupted read of a stream keeps all it read in the file's
+ * buffer for the next call (nothing is lost).
  *
  * Errors: functions return 0 (or a count) or a negative errno. The failing
  * call also leaves a message with the path in it, "open 'x': No such file

@@ -70,6 +70,7 @@ static weft_file *file_new(const char *path, int fflags) {
 }
 
 static void file_free(weft_file *f) {
+  weft__stream_poll_close(f);
   weft__file_behind_release(f);
   weft_lock_destroy(&f->lock);
   weft_free(f->path);
@@ -187,6 +188,7 @@ int weft_file_close(weft_file *f) {
   locked = weft__current() && weft_lock_acquire(&f->lock) == 0;
   if (weft__file_unflushed(f))
     rc = weft__file_flush(f);
+  weft__stream_poll_close(f); /* before the descriptor goes */
   rc2 = weft__file_behind_release(f) ? 0 : fd_close(f->fd);
   if (locked)
     weft_lock_release(&f->lock);

@@ -41,8 +41,9 @@ enum {
   WEFT__F_READ = 1,
   WEFT__F_WRITE = 2,
   WEFT__F_APPEND = 4,
-  WEFT__F_NO_INLINE = 8, /* the file system refused RWF_NOWAIT: pool reads only */
-  WEFT__F_STREAM = 16    /* a pipe, socket or terminal: no offsets, no seeking */
+  WEFT__F_NO_INLINE = 8,   /* the file system refused RWF_NOWAIT: pool reads only */
+  WEFT__F_STREAM = 16,     /* a pipe, socket or terminal: no offsets, no seeking */
+  WEFT__F_STREAM_POOL = 32 /* a stream read on the pool (open for writing too) */
 };
 
 struct weft_file {
@@ -64,7 +65,17 @@ struct weft_file {
   size_t line_cap;
   struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
   weft_lock lock;                 /* the calls of tasks sharing f take turns */
+  struct weft__fs_poll *poll;     /* a stream's readiness (stream_read.c) */
 };
+
+/* Streams read on the loop thread (stream_read.c). */
+typedef struct weft__fs_poll weft__fs_poll;
+/* Read up to n bytes of a stream: the count (0 at EOF), an errno, or
+ * -EAGAIN when the pool must read it. An interruption while it waited for
+ * data goes to *code (the count is then 0). */
+int64_t weft__stream_read(weft_file *f, char *buf, size_t n, int *code);
+/* Close the poll handle, if any (its memory goes with its close callback). */
+void weft__stream_poll_close(weft_file *f);
 
 /* Take f's lock for a call (file.c): tasks sharing a file take turns, as
  * Python's buffered files do. A free lock is taken without suspending. 0;
