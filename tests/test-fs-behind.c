@@ -4,8 +4,9 @@
  * buffer growth in every writing mode, a failure reported at the next call,
  * cancellation and timeouts while a request is in flight, several tasks
  * waiting for it, and a file closed outside a task with a request in
- * flight. A FIFO whose reader does not read yet holds a request in flight
- * for as long as a test needs.
+ * flight. A FIFO open both ways (so written through the pool) whose
+ * reader does not read yet holds a request in flight for as long as a test
+ * needs.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -259,7 +260,7 @@ static void *cancel_main(void *arg) {
   (void)arg;
   make_dir();
   d.fd = fifo_reader();
-  ASSERT_OK(weft_file_open(&f, fifo, "ab"));
+  ASSERT_OK(weft_file_open(&f, fifo, "r+b"));
   fill_fifo(f);
   ASSERT_EQ(-ESPIPE, weft_file_tell(f)); /* a FIFO has no position */
   /* Cancelled while it waits for the request: nothing of it is kept (the
@@ -303,7 +304,7 @@ TEST_IMPL(fs_write_behind_cancel) {
 /* ---- closed outside a task with a request in flight ------------------ */
 
 static void *leave_in_flight(void *arg) {
-  ASSERT_OK(weft_file_open(arg, fifo, "ab"));
+  ASSERT_OK(weft_file_open(arg, fifo, "r+b"));
   fill_fifo(*(weft_file **)arg);
   return NULL;
 }

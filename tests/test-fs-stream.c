@@ -312,3 +312,75 @@ TEST_IMPL(fs_stream_idle_readers_hold_no_pool_thread) {
   ASSERT_OK(weft_test_run(idle_main, NULL, NULL));
   return 0;
 }
+
+/* A writer whose reader does not read: the flush waits for the pipe on the
+ * loop (no pool thread held), a timeout ends that wait with what was
+ * written counted once, and a reader gone gives -EPIPE, not SIGPIPE. */
+typedef struct counted_drain {
+  int fd;
+  size_t got;
+  char all[(1 << 20) + 200];
+} counted_drain;
+
+static void *counted_drain_run(void *arg) {
+  counted_drain *d = arg;
+  ssize_t n;
+
+  while ((n = read(d->fd, d->all + d->got, sizeof d->all - d->got)) > 0)
+    d->got += (size_t)n;
+  return NULL;
+}
+
+/* all[from, from + n) is the pattern from its start. */
+static void expect_pattern(const char *all, size_t from, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (all[from + i] != (char)('A' + i % 26))
+      ASSERT_EQ((char)('A' + i % 26), all[from + i]);
+}
+
+static void *writer_main(void *arg) {
+  static char data[1 << 20];
+  static counted_drain d;
+  pthread_t th;
+  weft_scope sc;
+  weft_stat st;
+  weft_file *w;
+
+  (void)arg;
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (char)('A' + i % 26);
+  make_fifo();
+  d.fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(d.fd, 0);
+  ASSERT_OK(weft_file_open(&w, fifo, "wb"));
+  ASSERT_OK(fcntl(d.fd, F_SETFL, 0));
+  ASSERT_OK(weft_timeout_enter(&sc, 0.05));
+  ASSERT_EQ(-ETIMEDOUT, weft_file_write(w, data, sizeof data)); /* a direct write */
+  ASSERT_EQ(-ETIMEDOUT, weft_timeout_leave(&sc));
+  ASSERT_OK(weft_fs_stat(dir, &st)); /* the pool is free */
+  ASSERT_OK(pthread_create(&th, NULL, counted_drain_run, &d));
+  ASSERT_EQ(100, weft_file_write(w, data, 100)); /* buffered */
+  ASSERT_OK(weft_file_flush(w));
+  ASSERT_OK(weft_file_close(w));
+  ASSERT_OK(pthread_join(th, NULL));
+  /* the part of the timed-out write (once), then the 100 bytes */
+  ASSERT_GT(d.got, 100);
+  ASSERT_LT(d.got, sizeof data + 100);
+  expect_pattern(d.all, 0, d.got - 100);
+  expect_pattern(d.all, d.got - 100, 100);
+  close(d.fd);
+  /* No reader any more: -EPIPE. */
+  d.fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_OK(weft_file_open(&w, fifo, "wb"));
+  close(d.fd);
+  ASSERT_EQ(5, weft_file_write(w, "hello", 5));
+  ASSERT_EQ(-EPIPE, weft_file_flush(w));
+  ASSERT_EQ(-EPIPE, weft_file_close(w));
+  remove_fifo();
+  return NULL;
+}
+
+TEST_IMPL(fs_stream_writer_waits_for_reader) {
+  ASSERT_OK(weft_test_run(writer_main, NULL, NULL));
+  return 0;
+}

@@ -27,10 +27,11 @@
  *
  * Streams: a file that cannot seek (a FIFO, a pipe such as /dev/stdin, a
  * terminal) is read and written with read(2) / write(2); seek, tell and
- * sendfile return -ESPIPE. One open for reading only is read on the loop
- * thread, waiting for data like a socket (no pool thread waits on an idle
- * pipe). An interrupted read of a stream keeps all it read in the file's
- * buffer for the next call (nothing is lost).
+ * sendfile return -ESPIPE. One open one way ("r", "w", "a") is read or
+ * written on the loop thread, waiting for the pipe like a socket (no pool
+ * thread waits on an idle pipe). An interrupted read of a stream keeps all
+ * it read in the file's buffer for the next call (nothing is lost).
+ * Writing a pipe without readers returns -EPIPE (SIGPIPE is ignored).
  *
  * Errors: functions return 0 (or a count) or a negative errno. The failing
  * call also leaves a message with the path in it, "open 'x': No such file

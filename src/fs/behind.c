@@ -170,6 +170,8 @@ int weft__file_behind_ready(weft_file *f, int grow) {
     return -EPERM;
   if (weft__scope_pending(t))
     return weft__park("fs", NULL, NULL); /* no request starts */
+  if (weft__stream_inline(f))
+    return -EAGAIN; /* the loop thread writes it */
   if (!f->behind && (rc = behind_new(f)) != 0)
     return rc;
   if ((rc = weft__file_behind_flush(f)) != 0)

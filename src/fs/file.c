@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "net/uvstream.h"
 
 int weft__fs_mode(const char *mode, int *oflags, int *fflags) {
   static const struct {
@@ -137,8 +138,10 @@ static int file_open_fd(weft_file *f, int oflags) {
     return (int)rc;
   }
   f->raw_pos = (f->flags & WEFT__F_APPEND) ? size : 0;
-  if (lseek(f->fd, 0, SEEK_CUR) < 0 && errno == ESPIPE)
+  if (lseek(f->fd, 0, SEEK_CUR) < 0 && errno == ESPIPE) {
     f->flags |= WEFT__F_STREAM | WEFT__F_NO_INLINE; /* a pipe, socket, terminal */
+    weft__net_ignore_sigpipe();                     /* a pipe without a reader: -EPIPE */
+  }
   return 0;
 }
 

@@ -43,7 +43,7 @@ enum {
   WEFT__F_APPEND = 4,
   WEFT__F_NO_INLINE = 8,   /* the file system refused RWF_NOWAIT: pool reads only */
   WEFT__F_STREAM = 16,     /* a pipe, socket or terminal: no offsets, no seeking */
-  WEFT__F_STREAM_POOL = 32 /* a stream read on the pool (open for writing too) */
+  WEFT__F_STREAM_POOL = 32 /* a stream on the pool (open both ways, or not pollable) */
 };
 
 struct weft_file {
@@ -65,15 +65,17 @@ struct weft_file {
   size_t line_cap;
   struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
   weft_lock lock;                 /* the calls of tasks sharing f take turns */
-  struct weft__fs_poll *poll;     /* a stream's readiness (stream_read.c) */
+  struct weft__fs_poll *poll;     /* a stream's readiness (stream_io.c) */
 };
 
-/* Streams read on the loop thread (stream_read.c). */
+/* Streams read or written on the loop thread (stream_io.c). */
 typedef struct weft__fs_poll weft__fs_poll;
-/* Read up to n bytes of a stream: the count (0 at EOF), an errno, or
- * -EAGAIN when the pool must read it. An interruption while it waited for
- * data goes to *code (the count is then 0). */
-int64_t weft__stream_read(weft_file *f, char *buf, size_t n, int *code);
+/* Whether f is a stream that the loop thread reads or writes. */
+int weft__stream_inline(const weft_file *f);
+/* Read (writing 0) or write up to n bytes of such a stream: the count (0
+ * at EOF), an errno, or -EAGAIN when the pool must do it. An interruption
+ * while it waited for the pipe goes to *code (the count is then 0). */
+int64_t weft__stream_io(weft_file *f, char *buf, size_t n, int writing, int *code);
 /* Close the poll handle, if any (its memory goes with its close callback). */
 void weft__stream_poll_close(weft_file *f);
 
@@ -100,9 +102,10 @@ void weft__file_wrote(weft_file *f, int64_t n);
 typedef struct weft__fs_behind weft__fs_behind;
 /* Make the second buffer ready for a hand-over: wait for the request in
  * flight, write what a failed one left, and size the buffer (grow: twice
- * the write buffer, up to the maximum). 0; -ENOMEM (no second buffer: write
- * from the task); -EPERM outside a task; the failure of an earlier request
- * or of that write; -ECANCELED / -ETIMEDOUT. */
+ * the write buffer, up to the maximum). 0; -ENOMEM (no second buffer) or
+ * -EAGAIN (a stream the loop thread writes): write from the task; -EPERM
+ * outside a task; the failure of an earlier request or of that write;
+ * -ECANCELED / -ETIMEDOUT. */
 int weft__file_behind_ready(weft_file *f, int grow);
 /* Hand the write buffer to the thread pool (after behind_ready) and take
  * the second one; a failure to start is reported by the next call. */

@@ -20,8 +20,7 @@ static int64_t pread_counted(weft_file *f, char *buf, size_t n, int *code) {
 
   if ((*code = weft__fs_begin(&r, &loop)) != 0)
     return 0;
-  if ((f->flags & (WEFT__F_STREAM | WEFT__F_STREAM_POOL)) == WEFT__F_STREAM &&
-      (rc = weft__stream_read(f, buf, n, code)) != -EAGAIN)
+  if (weft__stream_inline(f) && (rc = weft__stream_io(f, buf, n, 0, code)) != -EAGAIN)
     return rc;
   if ((rc = weft__file_pread_inline(f, buf, n)) != -EAGAIN) {
     if (rc < 0) /* an interruption while it yielded */

@@ -27,6 +27,11 @@ static int64_t pwrite_once(weft_file *f, const char *buf, size_t n, int *code) {
 
   if ((*code = weft__fs_begin(&r, &loop)) != 0)
     return 0;
+  if (weft__stream_inline(f) && (result = weft__stream_io(f, (char *)buf, n, 1, code)) != -EAGAIN) {
+    if (result > 0)
+      weft__file_wrote(f, result);
+    return result;
+  }
   *code = weft__fs_wait(&r, uv_fs_write(&loop->uv, &r.req, f->fd, &b, 1, at, weft__fs_cb));
   result = r.req.result;
   uv_fs_req_cleanup(&r.req);
@@ -55,7 +60,7 @@ static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
   return 0;
 }
 
-/* Without a second buffer: write the buffer from the task. */
+/* Without write-behind: write the buffer from the task. */
 static int flush_buffer(weft_file *f) {
   size_t done;
   int rc = write_all(f, f->wbuf, f->wlen, &done);
@@ -73,7 +78,7 @@ int weft__file_flush(weft_file *f) {
     return weft__fs_fail(-EBADF, "flush", f->path);
   if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen) {
     rc = weft__file_behind_ready(f, 0);
-    if (rc == -ENOMEM)
+    if (rc == -ENOMEM || rc == -EAGAIN)
       rc = flush_buffer(f);
     else if (rc == 0) {
       weft__file_hand_over(f);
@@ -101,7 +106,7 @@ static int write_behind(weft_file *f, const char *data, size_t n) {
   size_t k = f->wcap - f->wlen;
   int rc = weft__file_behind_ready(f, 1);
 
-  if (rc == -ENOMEM) {
+  if (rc == -ENOMEM || rc == -EAGAIN) {
     if ((rc = weft__file_flush(f)) != 0)
       return rc;
     k = 0;
