@@ -5,8 +5,7 @@
  * the page cache overlap. Both buffers double at each hand-over of a full
  * buffer up to WEFT__WRITE_BUFFER_MAX: fewer round trips for streaming
  * writes. A flush hands the buffer over too and waits for it, so every
- * buffered write of a file goes through one request at a time, and tasks
- * flushing the same file together never write a byte twice. The next hand
+ * buffered write of a file goes through one request at a time. The next hand
  * over, and a flush (so a read, seek, truncate or close), waits for the
  * request in flight first. A failed request keeps the bytes it did not
  * write and its error; the next of those calls reports the error, and
@@ -38,6 +37,7 @@ static int behind_submit(weft__fs_behind *b, uv_loop_t *uv) {
   weft_file *f = b->file;
   size_t n = b->len - b->off;
   uv_buf_t buf = uv_buf_init(b->buf + b->off, n > 1u << 30 ? 1u << 30 : (unsigned)n);
+
   return uv_fs_write(uv, &b->req, f->fd, &buf, 1, weft__file_write_at(f), behind_done);
 }
 
