@@ -201,10 +201,10 @@ size_t weft__file_behind_pending(const weft_file *f) {
   return f->behind ? f->behind->len - f->behind->off : 0;
 }
 
-int weft__file_unflushed(const weft_file *f) {
+int weft__file_behind_unflushed(const weft_file *f) {
   const weft__fs_behind *b = f->behind;
 
-  return f->wlen || (b && (b->busy || b->error || b->off < b->len));
+  return b->busy || b->error || b->off < b->len;
 }
 
 int weft__file_behind_release(weft_file *f) {

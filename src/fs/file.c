@@ -1,6 +1,5 @@
 /*
- * File objects: open, close, position (seek, tell) and truncate, and the
- * lock through which the calls of tasks sharing a file take turns. The
+ * File objects: open, close, position (seek, tell) and truncate. The
  * buffers are allocated with the object; reads and writes use explicit
  * offsets from raw_pos (append-mode writes and streams excepted, see
  * write.c).
@@ -55,7 +54,7 @@ static weft_file *file_new(const char *path, int fflags) {
     return NULL;
   f->fd = -1;
   f->flags = fflags;
-  weft_lock_init(&f->lock);
+  weft__list_init(&f->turns);
   f->wcap = f->rcap = WEFT_FILE_BUFFER;
   f->path = weft_strdup(path);
   f->rbuf = weft_malloc(f->rcap);
@@ -73,7 +72,6 @@ static weft_file *file_new(const char *path, int fflags) {
 static void file_free(weft_file *f) {
   weft__stream_poll_close(f);
   weft__file_behind_release(f);
-  weft_lock_destroy(&f->lock);
   weft_free(f->path);
   weft_free(f->rbuf);
   weft_free(f->wbuf);
@@ -163,20 +161,6 @@ int weft_file_open(weft_file **out, const char *path, const char *mode) {
   return 0;
 }
 
-int weft__file_enter(weft_file *f, const char *op) {
-  int rc;
-
-  if (!f)
-    return weft__fs_fail(-EBADF, op, NULL);
-  if ((rc = weft_lock_acquire(&f->lock)) != 0)
-    return weft__fs_fail(rc, op, f->path);
-  return 0;
-}
-
-void weft__file_leave(weft_file *f) {
-  weft_lock_release(&f->lock);
-}
-
 int weft_file_close(weft_file *f) {
   weft_scope shield;
   int rc = 0, rc2, locked;
@@ -187,14 +171,14 @@ int weft_file_close(weft_file *f) {
     file_free(f);
     return 0;
   }
-  weft_shield_enter(&shield); /* waits for the others' calls, uninterrupted */
-  locked = weft__current() && weft_lock_acquire(&f->lock) == 0;
+  weft_shield_enter(&shield);                 /* waits for the others' calls, uninterrupted */
+  locked = weft__file_enter(f, "close") == 0; /* -EPERM outside a task */
   if (weft__file_unflushed(f))
     rc = weft__file_flush(f);
   weft__stream_poll_close(f); /* before the descriptor goes */
   rc2 = weft__file_behind_release(f) ? 0 : fd_close(f->fd);
   if (locked)
-    weft_lock_release(&f->lock);
+    weft__file_leave(f);
   weft_shield_leave(&shield);
   if (!rc && rc2)
     rc = weft__fs_fail(rc2, "close", f->path);

@@ -4,7 +4,6 @@
 
 #include "core/internal.h"
 #include "weft/fs.h"
-#include "weft/sync.h"
 
 /* One fs request: started by the caller with weft__fs_cb, then waited for
  * with weft__fs_wait (on the caller's stack: it always completes before
@@ -64,7 +63,8 @@ struct weft_file {
   char *line; /* the last line returned */
   size_t line_cap;
   struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
-  weft_lock lock;                 /* the calls of tasks sharing f take turns */
+  uint8_t busy;                   /* a task's call on f is under way (turn.c) */
+  weft__list turns;               /* the calls waiting for their turn */
   struct weft__fs_poll *poll;     /* a stream's readiness (stream_io.c) */
 };
 
@@ -79,12 +79,27 @@ int64_t weft__stream_io(weft_file *f, char *buf, size_t n, int writing, int *cod
 /* Close the poll handle, if any (its memory goes with its close callback). */
 void weft__stream_poll_close(weft_file *f);
 
-/* Take f's lock for a call (file.c): tasks sharing a file take turns, as
- * Python's buffered files do. A free lock is taken without suspending. 0;
- * -EBADF (NULL f); -ECANCELED / -ETIMEDOUT while waiting; -EPERM outside a
- * task. The failure is recorded as op's. */
-int weft__file_enter(weft_file *f, const char *op);
-void weft__file_leave(weft_file *f);
+/* The calls of tasks sharing a file take turns (turn.c), as Python's
+ * buffered files take their lock. A free turn is taken without suspending.
+ * 0; -EBADF (NULL f); -ECANCELED / -ETIMEDOUT while waiting; -EPERM
+ * outside a task when the turn is taken. The failure is recorded as op's. */
+int weft__file_wait_turn(weft_file *f, const char *op);
+void weft__file_pass_turn(weft_file *f);
+
+static inline int weft__file_enter(weft_file *f, const char *op) {
+  if (f && !f->busy) {
+    f->busy = 1;
+    return 0;
+  }
+  return weft__file_wait_turn(f, op);
+}
+
+static inline void weft__file_leave(weft_file *f) {
+  if (weft__list_empty(&f->turns))
+    f->busy = 0;
+  else
+    weft__file_pass_turn(f);
+}
 /* flush() with the lock held (write.c). */
 int weft__file_flush(weft_file *f);
 
@@ -115,8 +130,13 @@ void weft__file_hand_over(weft_file *f);
 int weft__file_behind_flush(weft_file *f);
 /* Bytes handed over and not written yet. */
 size_t weft__file_behind_pending(const weft_file *f);
+/* Whether a buffer handed over is in flight or kept, or a failure waits
+ * (f->behind set). */
+int weft__file_behind_unflushed(const weft_file *f);
 /* Whether written data has not all reached the OS, or a failure waits. */
-int weft__file_unflushed(const weft_file *f);
+static inline int weft__file_unflushed(const weft_file *f) {
+  return f->wlen || (f->behind && weft__file_behind_unflushed(f));
+}
 /* Free the second buffer; 1 if a request is still in flight (closing
  * outside a task): it then closes f's descriptor when it ends. */
 int weft__file_behind_release(weft_file *f);

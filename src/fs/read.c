@@ -100,7 +100,7 @@ int weft__file_read_begin(weft_file *f, const char *op) {
   if (weft__file_unflushed(f) && (rc = weft__file_flush(f)) != 0)
     return rc;
   f->mark = f->rpos;
-  f->read_start = (f->flags & WEFT__F_STREAM) ? 0 : weft_file_tell(f);
+  f->read_start = f->raw_pos - (int64_t)(f->rlen - f->rpos); /* tell(): all flushed */
   return 0;
 }
 
