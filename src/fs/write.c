@@ -155,7 +155,7 @@ ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
   return rc;
 }
 
-/* Every line under one turn of the lock: no other task's data between. */
+/* All the lines in one turn: no other task's data comes between them. */
 int weft_file_write_lines(weft_file *f, const char *const *lines, size_t n) {
   ssize_t rc;
 
