@@ -44,14 +44,19 @@ static void fill(char *buf, size_t n, uint64_t at, unsigned salt) {
     buf[i] = (char)pattern(at + i, salt);
 }
 
-/* Sizes from 1 byte to 300 KiB, some below, some above the buffer. */
+/* Sizes from 1 byte to 300 KiB, some below, some above the buffer, and
+ * now and then one of up to 4 MiB, handed over in several turns. */
 static size_t next_size(uint32_t *seed) {
   *seed = *seed * 1103515245u + 12345u;
-  switch ((*seed >> 16) % 4) {
+  switch ((*seed >> 16) % 8) {
   case 0:
-    return 1 + (*seed >> 8) % 100;
   case 1:
+    return 1 + (*seed >> 8) % 100;
+  case 2:
+  case 3:
     return 64 * KIB;
+  case 4:
+    return 1 + (*seed >> 2) % (4 * MIB);
   default:
     return 1 + (*seed >> 4) % (300 * KIB);
   }
@@ -59,7 +64,7 @@ static size_t next_size(uint32_t *seed) {
 
 /* Write [from, to) of the pattern in pieces, checking tell() each time. */
 static void write_span(weft_file *f, uint64_t from, uint64_t to, unsigned salt, uint32_t seed) {
-  static char chunk[300 * KIB];
+  static char chunk[4 * MIB];
   uint64_t at = from;
 
   while (at < to) {
@@ -346,10 +351,10 @@ TEST_IMPL(fs_write_behind_close_outside_task) {
 static weft_file *shared;
 
 /* Each piece: a 17-byte header "T<task>S<seq>L<len>\n", then len bytes of
- * 'a' + task. Sizes up to 300 KiB, so writes wait for hand-overs and the
+ * 'a' + task. Sizes up to 4 MiB, so writes wait for hand-overs and the
  * tasks' calls overlap. */
 static void *piece_writer(void *arg) {
-  static char body[WRITERS][300 * KIB + 32];
+  static char body[WRITERS][4 * MIB + 32];
   unsigned task = (unsigned)(uintptr_t)arg;
   uint32_t seed = task + 7;
   char *p = body[task];

@@ -51,9 +51,11 @@ TEST_IMPL(fs_errors_with_path) {
 }
 
 /* ENOSPC: /dev/full takes nothing. A small write is buffered, the error
- * comes with the flush (or close); a large one fails at once. */
+ * comes with the flush (or close); so does a write larger than the buffer,
+ * written behind; one of 4 MiB or more (the largest write buffer) is
+ * written directly and fails at once. */
 static void *enospc_main(void *arg) {
-  static char big[2 * WEFT_FILE_BUFFER];
+  static char big[2 * WEFT_FILE_BUFFER], huge[4 << 20];
   weft_file *f;
 
   (void)arg;
@@ -61,10 +63,13 @@ static void *enospc_main(void *arg) {
   ASSERT_EQ(5, weft_file_write(f, "hello", 5));
   ASSERT_EQ(-ENOSPC, weft_file_flush(f));
   expect_msg("write", "/dev/full", "No space left on device");
-  ASSERT_EQ(-ENOSPC, weft_file_write(f, big, sizeof big));
-  ASSERT_EQ(-ENOSPC, weft_file_close(f)); /* still buffered: fails again */
+  ASSERT_EQ(-ENOSPC, weft_file_write(f, big, sizeof big)); /* the kept 5 first */
+  ASSERT_EQ(-ENOSPC, weft_file_close(f));                  /* still kept: fails again */
   ASSERT_OK(weft_file_open(&f, "/dev/full", "w"));
-  ASSERT_EQ(-ENOSPC, weft_file_write(f, big, sizeof big));
+  ASSERT_EQ((ssize_t)sizeof big, weft_file_write(f, big, sizeof big));
+  ASSERT_EQ(-ENOSPC, weft_file_close(f));
+  ASSERT_OK(weft_file_open(&f, "/dev/full", "w"));
+  ASSERT_EQ(-ENOSPC, weft_file_write(f, huge, sizeof huge));
   ASSERT_OK(weft_file_close(f));
   return NULL;
 }

@@ -135,12 +135,13 @@ void weft_fs_strings_free(char **strings, size_t n);
 
 /*
  * write(data): buffer n bytes; when the buffer fills, hand it to the pool
- * and go on (write-behind, above); data at least as large as the buffer is
- * written directly. Returns n, -EBADF (not open for writing, or closed),
- * -ENOSPC, -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT, -EPERM, or another errno
- * of write(2) — the failure of this call's direct write or of a buffer
- * handed over before. On an error nothing of this call is buffered, though
- * a direct write may have written part of it (tell() says how much).
+ * and go on (write-behind, above); data of 4 MiB or more is written
+ * directly. Returns n, -EBADF (not open for writing, or closed), -ENOSPC,
+ * -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT, -EPERM, or another errno of
+ * write(2) — the failure of this call's direct write or of a buffer handed
+ * over before. On an error nothing more of this call is buffered, though
+ * part of it may have been handed over or written directly (tell() counts
+ * that part).
  */
 ssize_t weft_file_write(weft_file *f, const void *data, size_t n);
 

@@ -100,30 +100,50 @@ int weft_file_flush(weft_file *f) {
   return rc;
 }
 
-/* data does not fit in the buffer, but is smaller: top the buffer up, hand
- * it over, keep the rest. Without a second buffer: flush, then buffer. */
-static int write_behind(weft_file *f, const char *data, size_t n) {
-  size_t k = f->wcap - f->wlen;
-  int rc = weft__file_behind_ready(f, 1);
+/* The rest of data without write-behind: flush, then buffer it if it fits,
+ * else write it from the caller's memory. */
+static int write_through(weft_file *f, const char *data, size_t n) {
+  size_t done;
+  int rc;
 
-  if (rc == -ENOMEM || rc == -EAGAIN) {
-    if ((rc = weft__file_flush(f)) != 0)
-      return rc;
-    k = 0;
-  } else if (rc)
+  if ((rc = weft__file_flush(f)) != 0)
+    return rc;
+  if (n < f->wcap) {
+    memcpy(f->wbuf, data, n);
+    f->wlen = n;
+    return 0;
+  }
+  if ((rc = write_all(f, data, n, &done)) != 0)
     return weft__fs_fail(rc, "write", f->path);
-  else {
+  return 0;
+}
+
+/* data does not fit in the buffer: top the buffer up and hand it over
+ * until the rest fits, then keep the rest. Without write-behind (no memory
+ * for a second buffer, a stream the loop thread writes): write through.
+ * An error after a first hand-over leaves part of data handed over. */
+static int write_behind(weft_file *f, const char *data, size_t n) {
+  size_t k;
+  int rc;
+
+  while (n > (k = f->wcap - f->wlen)) {
+    rc = weft__file_behind_ready(f, 1);
+    if (rc == -ENOMEM || rc == -EAGAIN)
+      return write_through(f, data, n);
+    if (rc)
+      return weft__fs_fail(rc, "write", f->path);
     memcpy(f->wbuf + f->wlen, data, k);
     f->wlen = f->wcap;
     weft__file_hand_over(f);
+    data += k;
+    n -= k;
   }
-  memcpy(f->wbuf + f->wlen, data + k, n - k);
-  f->wlen += n - k;
+  memcpy(f->wbuf + f->wlen, data, n);
+  f->wlen += n;
   return 0;
 }
 
 static ssize_t write_locked(weft_file *f, const void *data, size_t n) {
-  size_t done;
   int rc;
 
   if (f->fd < 0 || !(f->flags & WEFT__F_WRITE))
@@ -136,13 +156,11 @@ static ssize_t write_locked(weft_file *f, const void *data, size_t n) {
     f->wlen += n;
     return (ssize_t)n;
   }
-  if (n < f->wcap)
-    return (rc = write_behind(f, data, n)) != 0 ? rc : (ssize_t)n;
-  if ((rc = weft__file_flush(f)) != 0)
-    return rc;
-  if ((rc = write_all(f, data, n, &done)) != 0)
-    return weft__fs_fail(rc, "write", f->path);
-  return (ssize_t)n;
+  if (n < WEFT__WRITE_BUFFER_MAX)
+    rc = write_behind(f, data, n);
+  else
+    rc = write_through(f, data, n);
+  return rc ? rc : (ssize_t)n;
 }
 
 ssize_t weft_file_write(weft_file *f, const void *data, size_t n) {
