@@ -57,17 +57,22 @@ TEST_IMPL(fs_errors_with_path) {
 static void *enospc_main(void *arg) {
   static char big[2 * WEFT_FILE_BUFFER], huge[4 << 20];
   weft_file *f;
+  ssize_t rc;
 
   (void)arg;
   ASSERT_OK(weft_file_open(&f, "/dev/full", "w"));
   ASSERT_EQ(5, weft_file_write(f, "hello", 5));
   ASSERT_EQ(-ENOSPC, weft_file_flush(f));
   expect_msg("write", "/dev/full", "No space left on device");
-  ASSERT_EQ(-ENOSPC, weft_file_write(f, big, sizeof big)); /* the kept 5 first */
-  ASSERT_EQ(-ENOSPC, weft_file_close(f));                  /* still kept: fails again */
+  /* The kept 5 bytes go first and fail again (without memory for a second
+   * buffer they were kept in the first, and this write hands them over). */
+  rc = weft_file_write(f, big, sizeof big);
+  ASSERT(rc == -ENOSPC || (weft_test_torture && rc == (ssize_t)sizeof big));
+  ASSERT_EQ(-ENOSPC, weft_file_close(f)); /* still kept: fails again */
   ASSERT_OK(weft_file_open(&f, "/dev/full", "w"));
-  ASSERT_EQ((ssize_t)sizeof big, weft_file_write(f, big, sizeof big));
-  ASSERT_EQ(-ENOSPC, weft_file_close(f));
+  rc = weft_file_write(f, big, sizeof big); /* written behind (direct without memory) */
+  ASSERT(rc == (ssize_t)sizeof big || (weft_test_torture && rc == -ENOSPC));
+  ASSERT_EQ(rc < 0 ? 0 : -ENOSPC, weft_file_close(f));
   ASSERT_OK(weft_file_open(&f, "/dev/full", "w"));
   ASSERT_EQ(-ENOSPC, weft_file_write(f, huge, sizeof huge));
   ASSERT_OK(weft_file_close(f));
