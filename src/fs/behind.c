@@ -17,19 +17,14 @@
 
 struct weft__fs_behind {
   uv_fs_t req;
-  weft_file *file;    /* NULL once the file is gone (close outside a task) */
-  uv_file orphan_fd;  /* then: the descriptor to close when the request ends */
-  weft__list waiters; /* behind_waiter: tasks parked until the request ends */
-  char *buf;          /* buf[off..len) is not written yet */
+  weft_file *file;   /* NULL once the file is gone (close outside a task) */
+  uv_file orphan_fd; /* then: the descriptor to close when the request ends */
+  weft_task *waiter; /* the task parked until the request ends */
+  char *buf;         /* buf[off..len) is not written yet */
   size_t off, len, cap;
   int error; /* a failure not reported yet */
   uint8_t busy;
 };
-
-typedef struct behind_waiter {
-  weft__list link;
-  weft_task *task;
-} behind_waiter;
 
 static void behind_done(uv_fs_t *req);
 
@@ -44,15 +39,6 @@ static int behind_submit(weft__fs_behind *b, uv_loop_t *uv) {
 static void behind_free(weft__fs_behind *b) {
   weft_free(b->buf);
   weft_free(b);
-}
-
-static void behind_wake_all(weft__fs_behind *b) {
-  while (!weft__list_empty(&b->waiters)) {
-    behind_waiter *w = weft__container_of(b->waiters.next, behind_waiter, link);
-
-    weft__list_remove(&w->link);
-    weft__wake(w->task, 0);
-  }
 }
 
 /* Count what a request wrote; 0 when the rest must go next. */
@@ -83,27 +69,27 @@ static void behind_done(uv_fs_t *req) {
       return;
   }
   b->busy = 0;
-  behind_wake_all(b);
+  if (b->waiter)
+    weft__wake(b->waiter, 0);
 }
 
 static void behind_interrupted(weft_task *t, void *obj) {
-  behind_waiter *w = obj;
+  weft__fs_behind *b = obj;
 
   WEFT__UNUSED(t);
-  weft__list_remove(&w->link);
+  b->waiter = NULL;
 }
 
 /* Wait until no request is in flight; its failure (once), or the code of
- * an interruption (the request goes on). */
+ * an interruption (the request goes on). Only the task whose turn it is
+ * (turn.c) waits here. */
 static int behind_settle(weft__fs_behind *b) {
-  behind_waiter w = {.task = weft__current()};
   int rc = 0;
 
   while (b->busy && !rc) {
-    weft__list_insert_tail(&b->waiters, &w.link);
-    rc = weft__park("fs", behind_interrupted, &w);
-    if (weft__list_linked(&w.link))
-      weft__list_remove(&w.link);
+    b->waiter = weft__current();
+    rc = weft__park("fs", behind_interrupted, b);
+    b->waiter = NULL;
   }
   if (rc)
     return rc;
@@ -156,7 +142,6 @@ static int behind_new(weft_file *f) {
   if (!b)
     return -ENOMEM;
   b->file = f;
-  weft__list_init(&b->waiters);
   f->behind = b;
   return 0;
 }
