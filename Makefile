@@ -37,9 +37,10 @@ test-asan: deps
 	  WEFT_TEST_TIMEOUT=60 $(BUILD_ASAN)/tests/weft-tests $(TESTS)
 
 # ThreadSanitizer on the tests that cross threads (executors, bridges,
-# janus queue, call_soon_threadsafe); the core annotates its fibers for TSan.
+# janus queue, call_soon_threadsafe, write-behind); the core annotates its
+# fibers for TSan.
 BUILD_TSAN   ?= build-tsan
-TSAN_TESTS   ?= executor* thread* tsqueue* threadsafe*
+TSAN_TESTS   ?= executor* thread* tsqueue* threadsafe* fs_write_behind*
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=thread \
 	  -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)

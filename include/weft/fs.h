@@ -17,13 +17,14 @@
  * Python's buffered files: written data reaches the OS on flush, close, a
  * seek, a read, truncate, or when the buffer fills.
  *
- * Write-behind: a full write buffer is handed to the thread pool and
- * written while the task fills a second one; the task waits only when the
- * buffer before is still being written. Both buffers grow, up to 4 MiB,
- * while a file is written in bulk. The failure of a buffer handed over
- * (-ENOSPC, -EIO ...) comes back from the next call that writes: a write
- * that fills the buffer again, flush, seek, a read, truncate or close; its
- * bytes are kept and flush writes them again before anything later.
+ * Write-behind: the write buffer is a ring of 64 KiB segments. A full
+ * segment is published to a writer job on the thread pool, which writes
+ * the published segments in order while the task fills the next; the task
+ * waits only when the ring is full. The failure of a published segment
+ * (-ENOSPC, -EIO ...) stops the job and comes back from the next call that
+ * needs it: a write that fills a segment, flush, seek, a read, truncate or
+ * close; the segments not written are kept and written again, before
+ * anything later, by the next flush or write that publishes.
  *
  * Streams: a file that cannot seek (a FIFO, a pipe such as /dev/stdin, a
  * terminal) is read and written with read(2) / write(2); seek, tell and
@@ -46,11 +47,12 @@
  * withdrawn. The file stays usable and its position consistent:
  *  - a cancelled read (read, read_all, read_line, next_line, read_lines)
  *    consumes nothing: the position is where it was before the call;
- *  - a cancelled write keeps nothing of its own data; a buffer already
- *    handed to the pool is written all the same. weft_file_tell() counts
- *    it with the buffered data, and the next flush or close waits for it.
+ *  - a cancelled write keeps nothing of the piece it waited for; segments
+ *    already published are written all the same. weft_file_tell() counts
+ *    them with the buffered data, and the next flush or close waits for
+ *    them.
  * A pending cancellation makes these calls return at once without starting
- * a request. Writes that fit in the buffer do not suspend (unless another
+ * a request. Writes that fit in the current segment do not suspend (unless another
  * task's call on the same file is under way, below).
  *
  * Sharing: tasks may use one file object together. Their calls take turns,
@@ -134,14 +136,14 @@ int weft_file_read_lines(weft_file *f, char ***lines, size_t *n);
 void weft_fs_strings_free(char **strings, size_t n);
 
 /*
- * write(data): buffer n bytes; when the buffer fills, hand it to the pool
- * and go on (write-behind, above); data of 4 MiB or more is written
- * directly. Returns n, -EBADF (not open for writing, or closed), -ENOSPC,
- * -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT, -EPERM, or another errno of
- * write(2) — the failure of this call's direct write or of a buffer handed
- * over before. On an error nothing more of this call is buffered, though
- * part of it may have been handed over or written directly (tell() counts
- * that part).
+ * write(data): buffer n bytes; when a segment fills, publish it to the
+ * writer job and go on (write-behind, above); data of 4 MiB or more is
+ * written directly. Returns n, -EBADF (not open for writing, or closed),
+ * -ENOSPC, -EFBIG, -EIO, -ECANCELED, -ETIMEDOUT, -EPERM, or another errno
+ * of write(2) — the failure of this call's direct write or of a segment
+ * published before. On an error nothing more of this call is buffered,
+ * though part of it may have been published or written directly (tell()
+ * counts that part).
  */
 ssize_t weft_file_write(weft_file *f, const void *data, size_t n);
 

@@ -1,208 +1,320 @@
 /*
- * Write-behind: when the write buffer fills, it is handed to the thread
- * pool and the task goes on filling a second buffer while the pool writes
- * the first, so the task's copy into the buffer and the kernel's copy into
- * the page cache overlap. Both buffers double at each hand-over of a full
- * buffer up to WEFT__WRITE_BUFFER_MAX: fewer round trips for streaming
- * writes. A flush hands the buffer over too and waits for it, so every
- * buffered write of a file goes through one request at a time. The next hand
- * over, and a flush (so a read, seek, truncate or close), waits for the
- * request in flight first. A failed request keeps the bytes it did not
- * write and its error; the next of those calls reports the error, and
- * flush writes the kept bytes again, before anything written later.
+ * Write-behind: the write buffer of a file open for writing is a ring of
+ * segments. The task fills one; a full one is published to a writer job on
+ * the thread pool, and the task goes on with the next while the job writes
+ * the published ones in order. The job runs while segments keep coming and
+ * ends when the ring is empty, so a streaming write costs one pool request,
+ * not one per buffer. A task that finds the ring full waits until the job
+ * has emptied half of it; the job wakes it through the loop's thread-safe
+ * queue, which the loop polls briefly before it sleeps. The ring is small
+ * (WEFT_FILE_BUFFER bytes) so the job reads segments that the task's copy
+ * left in the processor's caches.
+ *
+ * A failed write stops the job: the segment it failed on and those after it
+ * are kept with their offsets and the error, which the next call that needs
+ * the job reports (a write that needs a segment, flush, and so read, seek,
+ * truncate and close). The job then starts again from the kept segments
+ * when data is next published or flushed.
+ *
+ * head and tail count the segments published (by the task) and written (by
+ * the job); segment i is ring[i % nseg]. Everything else is owned by the
+ * loop thread but the job's progress within a segment and its error.
  */
 #include <unistd.h>
 
 #include "internal.h"
 
+#define SEGMENT (64u * 1024u)
+#define NSEG (WEFT_FILE_BUFFER / SEGMENT)
+
+typedef struct segment {
+  size_t len;
+  int64_t at; /* file offset, -1 for the kernel's (append mode, streams) */
+} segment;
+
 struct weft__fs_behind {
-  uv_fs_t req;
-  weft_file *file;   /* NULL once the file is gone (close outside a task) */
-  uv_file orphan_fd; /* then: the descriptor to close when the request ends */
-  weft_task *waiter; /* the task parked until the request ends */
-  char *buf;         /* buf[off..len) is not written yet */
-  size_t off, len, cap;
-  int error; /* a failure not reported yet */
-  uint8_t busy;
+  uv_work_t work;
+  weft__ts_node wake; /* posted by the job when the ring has room */
+  weft_loop *loop;
+  weft_file *file; /* NULL once the file is gone (close outside a task) */
+  uv_file fd;
+  weft_task *waiter; /* the task waiting for room or for the job to end */
+  _Atomic size_t head, tail;
+  _Atomic int error;    /* the job's failure, not reported yet */
+  _Atomic uint8_t want; /* the waiter wants room */
+  _Atomic uint8_t posted;
+  uint8_t running; /* a job is queued or running */
+  size_t part;     /* bytes of segment tail written (by the job) */
+  segment seg[NSEG];
+  char ring[];
 };
 
-static void behind_done(uv_fs_t *req);
-
-static int behind_submit(weft__fs_behind *b, uv_loop_t *uv) {
-  weft_file *f = b->file;
-  size_t n = b->len - b->off;
-  uv_buf_t buf = uv_buf_init(b->buf + b->off, n > 1u << 30 ? 1u << 30 : (unsigned)n);
-
-  return uv_fs_write(uv, &b->req, f->fd, &buf, 1, weft__file_write_at(f), behind_done);
+static char *segment_at(weft__fs_behind *b, size_t i) {
+  return b->ring + (i % NSEG) * SEGMENT;
 }
 
-static void behind_free(weft__fs_behind *b) {
-  weft_free(b->buf);
-  weft_free(b);
+static size_t in_flight(weft__fs_behind *b) {
+  return atomic_load(&b->head) - atomic_load(&b->tail);
 }
 
-/* Count what a request wrote; 0 when the rest must go next. */
-static int behind_account(weft__fs_behind *b, int64_t n) {
-  weft_file *f = b->file;
+/* ---- the job, on a pool thread ---------------------------------------- */
 
-  if (n <= 0)
-    return n < 0 ? (int)n : -EIO;
-  b->off += (size_t)n;
-  weft__file_wrote(f, n);
+static int write_segment(weft__fs_behind *b, const char *p, const segment *s) {
+  while (b->part < s->len) {
+    size_t n = s->len - b->part;
+    ssize_t w = s->at < 0 ? write(b->fd, p + b->part, n)
+                          : pwrite(b->fd, p + b->part, n, (off_t)(s->at + (int64_t)b->part));
+
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return w < 0 ? -errno : -EIO;
+    b->part += (size_t)w;
+  }
+  b->part = 0;
   return 0;
 }
 
-static void behind_done(uv_fs_t *req) {
-  weft__fs_behind *b = weft__container_of(req, weft__fs_behind, req);
-  int64_t n = req->result;
-
-  uv_fs_req_cleanup(req);
-  if (!b->file) {
-    close(b->orphan_fd);
-    behind_free(b);
+/* The task waits for room and half the ring is free: wake it (once until
+ * the loop has run the wake-up). */
+static void job_notify(weft__fs_behind *b) {
+  if (!atomic_load(&b->want) || in_flight(b) > NSEG / 2)
     return;
-  }
-  b->error = behind_account(b, n);
-  if (!b->error && b->off < b->len) {
-    b->error = behind_submit(b, req->loop); /* a short write: the rest */
-    if (!b->error)
-      return;
-  }
-  b->busy = 0;
-  if (b->waiter)
-    weft__wake(b->waiter, 0);
+  atomic_store(&b->want, 0);
+  if (atomic_exchange(&b->posted, 1))
+    return;
+  if (weft__post_threadsafe(b->loop, &b->wake) != 0)
+    atomic_store(&b->posted, 0);
 }
 
-static void behind_interrupted(weft_task *t, void *obj) {
+static void job_work(uv_work_t *work) {
+  weft__fs_behind *b = weft__container_of(work, weft__fs_behind, work);
+  size_t t = atomic_load(&b->tail);
+  int rc;
+
+  while (t != atomic_load(&b->head)) {
+    if ((rc = write_segment(b, segment_at(b, t), &b->seg[t % NSEG])) != 0) {
+      atomic_store(&b->error, rc);
+      return;
+    }
+    atomic_store(&b->tail, ++t);
+    job_notify(b);
+  }
+}
+
+/* ---- the loop thread ---------------------------------------------------- */
+
+static void behind_free(weft__fs_behind *b) {
+  weft_free(b);
+}
+
+static void wake_waiter(weft__fs_behind *b) {
+  weft_task *t = b->waiter;
+
+  b->waiter = NULL;
+  if (t)
+    weft__wake(t, 0);
+}
+
+static void wake_cb(void *arg) {
+  weft__fs_behind *b = arg;
+
+  atomic_store(&b->posted, 0);
+  if (!b->file && !b->running)
+    behind_free(b);
+  else
+    wake_waiter(b);
+}
+
+static int job_start(weft__fs_behind *b);
+
+/* All written: in append mode the kernel knows where the end went. */
+static void job_settled(weft__fs_behind *b) {
+  weft_file *f = b->file;
+  off_t end;
+
+  if ((f->flags & WEFT__F_APPEND) && (end = lseek(f->fd, 0, SEEK_CUR)) >= 0)
+    f->raw_pos = (int64_t)end;
+}
+
+static void job_after(uv_work_t *work, int status) {
+  weft__fs_behind *b = weft__container_of(work, weft__fs_behind, work);
+
+  WEFT__UNUSED(status);
+  b->running = 0;
+  if (!b->file) {
+    if (!atomic_load(&b->error) && in_flight(b) && job_start(b) == 0)
+      return; /* all that was published is written */
+    close(b->fd);
+    if (!atomic_load(&b->posted))
+      behind_free(b);
+    return;
+  }
+  if (!atomic_load(&b->error) && in_flight(b) && job_start(b) == 0)
+    return; /* published after the job looked for the last time */
+  if (!in_flight(b))
+    job_settled(b);
+  wake_waiter(b);
+}
+
+static int job_start(weft__fs_behind *b) {
+  int rc;
+
+  if (b->file)
+    b->fd = b->file->fd;
+  rc = uv_queue_work(&b->loop->uv, &b->work, job_work, job_after);
+
+  if (rc == 0)
+    b->running = 1;
+  return rc;
+}
+
+/* Start the job if it is not running and has something to write. */
+static int job_kick(weft__fs_behind *b) {
+  if (b->running || atomic_load(&b->error) || !in_flight(b))
+    return 0;
+  return job_start(b);
+}
+
+static void wait_interrupted(weft_task *t, void *obj) {
   weft__fs_behind *b = obj;
 
   WEFT__UNUSED(t);
   b->waiter = NULL;
+  atomic_store(&b->want, 0);
 }
 
-/* Wait until no request is in flight; its failure (once), or the code of
- * an interruption (the request goes on). Only the task whose turn it is
- * (turn.c) waits here. */
-static int behind_settle(weft__fs_behind *b) {
-  int rc = 0;
+/* Park until the job wakes the task; want: for room (the job posts as soon
+ * as half the ring is free), else for the job's end. */
+static int wait_job(weft__fs_behind *b, int want) {
+  int rc;
 
-  while (b->busy && !rc) {
-    b->waiter = weft__current();
-    rc = weft__park("fs", behind_interrupted, b);
-    b->waiter = NULL;
+  b->waiter = weft__current();
+  if (want) {
+    atomic_store(&b->want, 1);
+    if (in_flight(b) <= NSEG / 2 || !b->running) { /* the job came first */
+      atomic_store(&b->want, 0);
+      b->waiter = NULL;
+      return 0;
+    }
+    b->loop->ts_expected++;
   }
-  if (rc)
-    return rc;
-  rc = b->error;
-  b->error = 0;
+  rc = weft__park("fs", wait_interrupted, b);
+  if (want)
+    b->loop->ts_expected--;
   return rc;
 }
 
-/* Send buf[off..len) to the pool (a kept rest, or a buffer handed over). */
-static int behind_start(weft__fs_behind *b) {
+/* The job's failure, once; it stopped on it. */
+static int take_error(weft__fs_behind *b) {
+  return atomic_exchange(&b->error, 0);
+}
+
+static int behind_begin(weft__fs_behind *b) {
   weft_task *t = weft__current();
-  int rc;
 
   if (!t)
     return -EPERM;
-  if ((rc = behind_submit(b, &t->fut.loop->uv)) != 0)
-    return rc; /* kept for the next flush */
-  b->busy = 1;
+  b->loop = t->fut.loop;
+  if (weft__scope_pending(t))
+    return weft__park("fs", NULL, NULL); /* delivered: no job starts */
   return 0;
+}
+
+int weft__file_behind_room(weft_file *f) {
+  weft__fs_behind *b = f->behind;
+  int rc;
+
+  if (weft__stream_inline(f))
+    return -EAGAIN; /* the loop thread writes it */
+  if ((rc = behind_begin(b)) != 0)
+    return rc;
+  while (in_flight(b) > NSEG - 2) {
+    if (!b->running && atomic_load(&b->error))
+      return take_error(b);
+    if ((rc = job_kick(b)) != 0 || (rc = wait_job(b, 1)) != 0)
+      return rc;
+  }
+  if (!b->running && atomic_load(&b->error))
+    return take_error(b); /* report it as soon as it is known */
+  return 0;
+}
+
+void weft__file_behind_push(weft_file *f) {
+  weft__fs_behind *b = f->behind;
+  size_t h = atomic_load(&b->head);
+  segment *s = &b->seg[h % NSEG];
+  int rc;
+
+  s->len = f->wlen;
+  s->at = weft__file_write_at(f);
+  f->raw_pos += (int64_t)f->wlen; /* where the next segment goes */
+  atomic_store(&b->head, h + 1);
+  f->wbuf = segment_at(b, h + 1);
+  f->wlen = 0;
+  if ((rc = job_kick(b)) != 0)
+    atomic_store(&b->error, rc); /* reported by the next call */
 }
 
 int weft__file_behind_flush(weft_file *f) {
   weft__fs_behind *b = f->behind;
   int rc;
 
-  if (!b)
+  if (!b || (!f->wlen && !weft__file_behind_unflushed(f)))
     return 0;
-  if ((rc = behind_settle(b)) != 0 || b->off == b->len)
+  if (f->wlen) {
+    if ((rc = weft__file_behind_room(f)) != 0)
+      return rc;
+    weft__file_behind_push(f);
+  } else if ((rc = behind_begin(b)) != 0)
     return rc;
-  if ((rc = behind_start(b)) != 0)
-    return rc;
-  return behind_settle(b);
+  for (;;) {
+    if (b->running) {
+      if ((rc = wait_job(b, 0)) != 0)
+        return rc;
+    } else if (atomic_load(&b->error)) {
+      return take_error(b);
+    } else if (!in_flight(b)) {
+      return 0;
+    } else if ((rc = job_start(b)) != 0) {
+      return rc;
+    }
+  }
 }
 
-/* Give the idle buffer want bytes if it has less, not while it keeps a
- * rest; keep it as it is when memory is short. */
-static void behind_grow(weft__fs_behind *b, size_t want) {
-  char *p;
-
-  if (b->cap >= want || b->off < b->len || !(p = weft_malloc(want)))
-    return;
-  weft_free(b->buf);
-  b->buf = p;
-  b->cap = want;
-}
-
-static int behind_new(weft_file *f) {
-  weft__fs_behind *b = weft_calloc(1, sizeof *b);
+int weft__file_behind_new(weft_file *f) {
+  weft__fs_behind *b = weft_calloc(1, sizeof *b + NSEG * SEGMENT);
 
   if (!b)
     return -ENOMEM;
   b->file = f;
+  b->wake.cb = wake_cb;
+  b->wake.arg = b;
   f->behind = b;
+  f->wbuf = b->ring;
+  f->wcap = SEGMENT;
   return 0;
 }
 
-int weft__file_behind_ready(weft_file *f, int grow) {
-  size_t want = f->wcap;
-  weft_task *t = weft__current();
-  int rc;
-
-  if (!t)
-    return -EPERM;
-  if (weft__scope_pending(t))
-    return weft__park("fs", NULL, NULL); /* no request starts */
-  if (weft__stream_inline(f))
-    return -EAGAIN; /* the loop thread writes it */
-  if (!f->behind && (rc = behind_new(f)) != 0)
-    return rc;
-  if ((rc = weft__file_behind_flush(f)) != 0)
-    return rc;
-  if (grow)
-    want = want >= WEFT__WRITE_BUFFER_MAX / 2 ? WEFT__WRITE_BUFFER_MAX : want * 2;
-  behind_grow(f->behind, want);
-  return f->behind->cap >= f->wcap ? 0 : -ENOMEM;
-}
-
-void weft__file_hand_over(weft_file *f) {
-  weft__fs_behind *b = f->behind;
-  char *full = f->wbuf;
-  size_t cap = f->wcap;
-
-  f->wbuf = b->buf;
-  f->wcap = b->cap;
-  b->buf = full;
-  b->cap = cap;
-  b->off = 0;
-  b->len = f->wlen;
-  f->wlen = 0;
-  b->error = behind_start(b); /* a failure to start is reported next */
-}
-
-size_t weft__file_behind_pending(const weft_file *f) {
-  return f->behind ? f->behind->len - f->behind->off : 0;
-}
-
 int weft__file_behind_unflushed(const weft_file *f) {
-  const weft__fs_behind *b = f->behind;
+  weft__fs_behind *b = f->behind;
 
-  return b->busy || b->error || b->off < b->len;
+  return b->running || atomic_load(&b->error) || in_flight(b);
 }
 
 int weft__file_behind_release(weft_file *f) {
   weft__fs_behind *b = f->behind;
 
   f->behind = NULL;
+  f->wbuf = NULL;
+  f->wlen = f->wcap = 0;
   if (!b)
     return 0;
-  if (!b->busy) {
+  if (!b->running && !atomic_load(&b->posted)) {
     behind_free(b);
     return 0;
   }
-  b->file = NULL; /* closed outside a task: the request finishes alone */
-  b->orphan_fd = f->fd;
-  return 1;
+  b->file = NULL; /* closed outside a task: the job finishes alone */
+  b->fd = f->fd;
+  return b->running;
 }

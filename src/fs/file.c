@@ -55,14 +55,12 @@ static weft_file *file_new(const char *path, int fflags) {
   f->fd = -1;
   f->flags = fflags;
   weft__list_init(&f->turns);
-  f->wcap = f->rcap = WEFT_FILE_BUFFER;
+  f->rcap = WEFT_FILE_BUFFER;
   f->path = weft_strdup(path);
   f->rbuf = weft_malloc(f->rcap);
-  f->wbuf = weft_malloc(f->wcap);
-  if (!f->path || !f->rbuf || !f->wbuf) {
+  if (!f->path || !f->rbuf || ((fflags & WEFT__F_WRITE) && weft__file_behind_new(f) != 0)) {
     weft_free(f->path);
     weft_free(f->rbuf);
-    weft_free(f->wbuf);
     weft_free(f);
     return NULL;
   }
@@ -74,7 +72,6 @@ static void file_free(weft_file *f) {
   weft__file_behind_release(f);
   weft_free(f->path);
   weft_free(f->rbuf);
-  weft_free(f->wbuf);
   weft_free(f->line);
   weft_free(f);
 }
@@ -199,8 +196,7 @@ int64_t weft_file_tell(weft_file *f) {
     return -EBADF;
   if (f->flags & WEFT__F_STREAM)
     return -ESPIPE;
-  return f->raw_pos - (int64_t)(f->rlen - f->rpos) + (int64_t)weft__file_behind_pending(f) +
-         (int64_t)f->wlen;
+  return f->raw_pos - (int64_t)(f->rlen - f->rpos) + (int64_t)f->wlen;
 }
 
 void weft__file_drop_read(weft_file *f) {

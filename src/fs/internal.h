@@ -33,7 +33,8 @@ int weft__fs_fail2(int code, const char *op, const char *from, const char *to);
 
 /* The read buffer doubles up to this while whole buffers are consumed. */
 #define WEFT__READ_BUFFER_MAX (1024u * 1024u)
-/* The write buffers double up to this at each hand-over (behind.c). */
+/* Writes of this much or more go from the caller's memory, not through
+ * the write buffer. */
 #define WEFT__WRITE_BUFFER_MAX (4u * 1024u * 1024u)
 
 enum {
@@ -57,12 +58,12 @@ struct weft_file {
    * stream the start of what it took from rbuf, kept until it returns. */
   int64_t read_start;
   size_t mark;
-  char *wbuf; /* write buffer: wbuf[0..wlen) is unwritten */
+  char *wbuf; /* write buffer (a segment of behind's ring): wbuf[0..wlen) */
   size_t wlen;
   size_t wcap;
   char *line; /* the last line returned */
   size_t line_cap;
-  struct weft__fs_behind *behind; /* write-behind (behind.c), NULL until used */
+  struct weft__fs_behind *behind; /* write-behind (behind.c), files open for writing */
   uint8_t busy;                   /* a task's call on f is under way (turn.c) */
   weft__list turns;               /* the calls waiting for their turn */
   struct weft__fs_poll *poll;     /* a stream's readiness (stream_io.c) */
@@ -113,32 +114,31 @@ static inline int64_t weft__file_write_at(const weft_file *f) {
 /* n bytes were written: move raw_pos (read back from the kernel in append
  * mode). */
 void weft__file_wrote(weft_file *f, int64_t n);
-/* Write-behind (behind.c). */
+/* Write-behind (behind.c): the write buffer of a file open for writing is
+ * a ring of segments written by a job on the thread pool. */
 typedef struct weft__fs_behind weft__fs_behind;
-/* Make the second buffer ready for a hand-over: wait for the request in
- * flight, write what a failed one left, and size the buffer (grow: twice
- * the write buffer, up to the maximum). 0; -ENOMEM (no second buffer) or
- * -EAGAIN (a stream the loop thread writes): write from the task; -EPERM
- * outside a task; the failure of an earlier request or of that write;
- * -ECANCELED / -ETIMEDOUT. */
-int weft__file_behind_ready(weft_file *f, int grow);
-/* Hand the write buffer to the thread pool (after behind_ready) and take
- * the second one; a failure to start is reported by the next call. */
-void weft__file_hand_over(weft_file *f);
-/* Wait for the request in flight and write what a failed one left: the
- * codes of behind_ready but -ENOMEM. */
+/* Make the ring and point the write buffer at its first segment; -ENOMEM. */
+int weft__file_behind_new(weft_file *f);
+/* Wait until the write buffer can be published without waiting. 0;
+ * -EAGAIN for a stream the loop thread writes (write it from the task);
+ * -EPERM outside a task; the failure of an earlier write (the job stopped
+ * on it and keeps its data); -ECANCELED / -ETIMEDOUT. */
+int weft__file_behind_room(weft_file *f);
+/* Publish the write buffer (after behind_room) and take the next segment;
+ * a failure to start the job is reported by the next call. */
+void weft__file_behind_push(weft_file *f);
+/* Publish the write buffer and wait until everything published is written;
+ * the codes of behind_room. */
 int weft__file_behind_flush(weft_file *f);
-/* Bytes handed over and not written yet. */
-size_t weft__file_behind_pending(const weft_file *f);
-/* Whether a buffer handed over is in flight or kept, or a failure waits
- * (f->behind set). */
+/* Whether published data is not written yet or a failure waits (f->behind
+ * set). */
 int weft__file_behind_unflushed(const weft_file *f);
 /* Whether written data has not all reached the OS, or a failure waits. */
 static inline int weft__file_unflushed(const weft_file *f) {
   return f->wlen || (f->behind && weft__file_behind_unflushed(f));
 }
-/* Free the second buffer; 1 if a request is still in flight (closing
- * outside a task): it then closes f's descriptor when it ends. */
+/* Free the ring (the write buffer goes with it); 1 if the job still runs
+ * (closing outside a task): it then closes f's descriptor when it ends. */
 int weft__file_behind_release(weft_file *f);
 
 /* Forget unread buffered data (the position does not move). */

@@ -1,9 +1,9 @@
 /*
- * Writing: write, writelines, flush. Data is gathered in the write buffer;
- * a full buffer is handed to the thread pool while the task fills a second
- * one (behind.c). Data at least as large as the buffer is written from the
- * caller's memory. Append-mode writes let the kernel put them at the end
- * (O_APPEND) and read the position back.
+ * Writing: write, writelines, flush. Data is gathered in the write buffer,
+ * a segment of a ring that a job on the thread pool writes while the task
+ * fills the next segment (behind.c). Writes of WEFT__WRITE_BUFFER_MAX or
+ * more go from the caller's memory. Append-mode writes let the kernel put
+ * them at the end (O_APPEND) and read the position back.
  */
 #include <string.h>
 #include <unistd.h>
@@ -60,7 +60,7 @@ static int write_all(weft_file *f, const char *buf, size_t n, size_t *done) {
   return 0;
 }
 
-/* Without write-behind: write the buffer from the task. */
+/* A stream the loop thread writes: write the buffer from the task. */
 static int flush_buffer(weft_file *f) {
   size_t done;
   int rc = write_all(f, f->wbuf, f->wlen, &done);
@@ -76,15 +76,9 @@ int weft__file_flush(weft_file *f) {
 
   if (f->fd < 0)
     return weft__fs_fail(-EBADF, "flush", f->path);
-  if ((rc = weft__file_behind_flush(f)) == 0 && f->wlen) {
-    rc = weft__file_behind_ready(f, 0);
-    if (rc == -ENOMEM || rc == -EAGAIN)
-      rc = flush_buffer(f);
-    else if (rc == 0) {
-      weft__file_hand_over(f);
-      rc = weft__file_behind_flush(f);
-    }
-  }
+  rc = weft__file_behind_flush(f);
+  if (rc == -EAGAIN)
+    rc = flush_buffer(f);
   if (rc)
     return weft__fs_fail(rc, "write", f->path);
   return 0;
@@ -100,8 +94,8 @@ int weft_file_flush(weft_file *f) {
   return rc;
 }
 
-/* The rest of data without write-behind: flush, then buffer it if it fits,
- * else write it from the caller's memory. */
+/* Flush, then buffer data if it fits, else write it from the caller's
+ * memory. */
 static int write_through(weft_file *f, const char *data, size_t n) {
   size_t done;
   int rc;
@@ -118,23 +112,24 @@ static int write_through(weft_file *f, const char *data, size_t n) {
   return 0;
 }
 
-/* data does not fit in the buffer: top the buffer up and hand it over
- * until the rest fits, then keep the rest. Without write-behind (no memory
- * for a second buffer, a stream the loop thread writes): write through.
- * An error after a first hand-over leaves part of data handed over. */
+/* data does not fit in the write buffer: top it up and publish it until
+ * the rest fits, then keep the rest. The wait for room comes before each
+ * copy, so an interrupted call keeps nothing of the piece it waited for;
+ * pieces published before stay. A stream the loop thread writes is written
+ * through. */
 static int write_behind(weft_file *f, const char *data, size_t n) {
   size_t k;
   int rc;
 
   while (n > (k = f->wcap - f->wlen)) {
-    rc = weft__file_behind_ready(f, 1);
-    if (rc == -ENOMEM || rc == -EAGAIN)
+    rc = weft__file_behind_room(f);
+    if (rc == -EAGAIN)
       return write_through(f, data, n);
     if (rc)
       return weft__fs_fail(rc, "write", f->path);
     memcpy(f->wbuf + f->wlen, data, k);
     f->wlen = f->wcap;
-    weft__file_hand_over(f);
+    weft__file_behind_push(f);
     data += k;
     n -= k;
   }
