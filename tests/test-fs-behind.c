@@ -2,7 +2,7 @@
  * Write-behind: the write buffer is a ring of 64 KiB segments that a job on
  * the thread pool writes while the task fills the next one. Content and
  * positions through many turns of the ring in every writing mode, a
- * failure reported at a later call, cancellation and timeouts while the
+ * failure reported at a later call and its data kept, cancellation and timeouts while the
  * task waits for room, several tasks waiting for the job, and a file
  * closed outside a task while the job runs. A FIFO open both ways (so
  * written through the pool) whose reader does not read yet holds the job
@@ -10,6 +10,8 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,6 +186,60 @@ static void *enospc_main(void *arg) {
 
 TEST_IMPL(fs_write_behind_enospc) {
   ASSERT_OK(weft_test_run(enospc_main, NULL, NULL));
+  return 0;
+}
+
+/* A file size limit (RLIMIT_FSIZE, SIGXFSZ ignored) stops the job part way
+ * through a segment with EFBIG. A later write reports it and keeps nothing
+ * of its piece; once the limit is raised, flush writes the kept segments
+ * from where the job stopped, and the file ends whole: nothing lost, no
+ * byte written twice. */
+#define LIMITED (300 * KIB + 100)
+
+static void *efbig_main(void *arg) {
+  static char chunk[64 * KIB];
+  struct rlimit old, low;
+  char path[128], msg[192];
+  uint64_t at = 0;
+  weft_file *f;
+  ssize_t rc = 0;
+
+  (void)arg;
+  make_dir();
+  snprintf(path, sizeof path, "%s/limited", dir);
+  ASSERT_NE(SIG_ERR, signal(SIGXFSZ, SIG_IGN));
+  ASSERT_OK(getrlimit(RLIMIT_FSIZE, &old));
+  low = old;
+  low.rlim_cur = LIMITED;
+  ASSERT_OK(setrlimit(RLIMIT_FSIZE, &low));
+  ASSERT_OK(weft_file_open(&f, path, "wb"));
+  while (at < 2 * MIB) {
+    fill(chunk, sizeof chunk, at, 0);
+    if ((rc = weft_file_write(f, chunk, sizeof chunk)) < 0)
+      break;
+    at += sizeof chunk;
+  }
+  ASSERT_EQ(-EFBIG, rc);
+  snprintf(msg, sizeof msg, "write '%s': File too large", path);
+  ASSERT_STR_EQ(msg, weft_fs_error());
+  ASSERT_GT(at, LIMITED - 64 * KIB);         /* the failure came after the limit */
+  ASSERT_EQ((int64_t)at, weft_file_tell(f)); /* nothing of the failed piece */
+  ASSERT_EQ(-EFBIG, weft_file_flush(f));     /* kept, and failing again */
+  ASSERT_EQ((int64_t)at, weft_file_tell(f));
+  ASSERT_EQ(LIMITED, size_of(path));
+  ASSERT_OK(setrlimit(RLIMIT_FSIZE, &old));
+  ASSERT_OK(weft_file_flush(f));
+  ASSERT_EQ(at, size_of(path));
+  write_span(f, at, 3 * MIB, 0, 5);
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_EQ(3 * MIB, size_of(path));
+  check_span(path, 0, 3 * MIB, 0);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_efbig_keeps_data) {
+  ASSERT_OK(weft_test_run(efbig_main, NULL, NULL));
   return 0;
 }
 
