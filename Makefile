@@ -40,7 +40,7 @@ test-asan: deps
 # janus queue, call_soon_threadsafe, write-behind); the core annotates its
 # fibers for TSan.
 BUILD_TSAN   ?= build-tsan
-TSAN_TESTS   ?= executor* thread* tsqueue* threadsafe* fs_write_behind*
+TSAN_TESTS   ?= executor* thread* tsqueue* threadsafe* fs_write_behind* fs_file_shared*
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=thread \
 	  -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)

@@ -160,6 +160,61 @@ TEST_IMPL(fs_write_behind_content) {
 }
 TEST_TIMEOUT(fs_write_behind_content, 60);
 
+/* Timeouts of 0 to 300 µs around writes and flushes of every size, so they
+ * land at every wait: for room, for the job at a flush, in a direct write.
+ * An interrupted call has kept what tell() says and nothing more; writing
+ * on from there, the file ends exactly as the pattern. */
+static void *timeouts_main(void *arg) {
+  static char chunk[4 * MIB];
+  const uint64_t total = 16 * MIB;
+  unsigned interrupted = 0, calls = 0;
+  uint32_t seed = 11;
+  char path[128];
+  uint64_t at = 0;
+  weft_file *f;
+
+  (void)arg;
+  make_dir();
+  snprintf(path, sizeof path, "%s/timeouts", dir);
+  ASSERT_OK(weft_file_open(&f, path, "wb"));
+  while (at < total) {
+    size_t n = next_size(&seed);
+    weft_scope sc;
+    ssize_t rc;
+
+    n = n > total - at ? (size_t)(total - at) : n;
+    fill(chunk, n, at, 0);
+    ASSERT_OK(weft_timeout_enter(&sc, (double)(seed % 300) * 1e-6));
+    rc = calls++ % 5 == 4 ? weft_file_flush(f) : weft_file_write(f, chunk, n);
+    weft_timeout_leave(&sc);
+    if (rc == -ETIMEDOUT) {
+      int64_t pos = weft_file_tell(f);
+
+      ASSERT(pos >= (int64_t)at && pos <= (int64_t)(at + n));
+      at = (uint64_t)pos;
+      interrupted++;
+    } else if (calls % 5 != 0) {
+      ASSERT_EQ((ssize_t)n, rc);
+      at += n;
+    } else {
+      ASSERT_OK(rc);
+    }
+    ASSERT_EQ((int64_t)at, weft_file_tell(f));
+  }
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_GT(interrupted, 0);
+  ASSERT_EQ(total, size_of(path));
+  check_span(path, 0, total, 0);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_timeouts_keep_position) {
+  ASSERT_OK(weft_test_run(timeouts_main, NULL, NULL));
+  return 0;
+}
+TEST_TIMEOUT(fs_write_behind_timeouts_keep_position, 60);
+
 /* /dev/full: the write that publishes a segment succeeds; the failure comes
  * with a later write, flush and close, and no byte is counted twice. */
 static void *enospc_main(void *arg) {

@@ -36,8 +36,8 @@ struct weft__fs_behind {
   uv_work_t work;
   weft__ts_node wake; /* posted by the job when the ring has room */
   weft_loop *loop;
-  weft_file *file; /* NULL once the file is gone (close outside a task) */
-  uv_file fd;
+  weft_file *file;   /* NULL once the file is gone (close outside a task) */
+  uv_file fd;        /* the file's, set when a job starts */
   weft_task *waiter; /* the task waiting for room or for the job to end */
   _Atomic size_t head, tail;
   _Atomic int error;    /* the job's failure, not reported yet */
@@ -215,7 +215,8 @@ static int behind_begin(weft__fs_behind *b) {
 
   if (!t)
     return -EPERM;
-  b->loop = t->fut.loop;
+  if (!b->running)
+    b->loop = t->fut.loop; /* the job reads it */
   if (weft__scope_pending(t))
     return weft__park("fs", NULL, NULL); /* delivered: no job starts */
   return 0;
@@ -315,6 +316,5 @@ int weft__file_behind_release(weft_file *f) {
     return 0;
   }
   b->file = NULL; /* closed outside a task: the job finishes alone */
-  b->fd = f->fd;
   return b->running;
 }
