@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fs/internal.h"
 #include "test.h"
 
 #define KIB 1024u
@@ -303,7 +304,8 @@ TEST_IMPL(fs_write_behind_efbig_keeps_data) {
 typedef struct drain {
   int fd;
   uint64_t got;
-  int bad; /* bytes out of pattern */
+  int bad;           /* bytes out of pattern */
+  unsigned pause_us; /* after each read: a slow reader */
   pthread_t thread;
 } drain;
 
@@ -316,6 +318,8 @@ static void *drain_run(void *arg) {
     for (ssize_t i = 0; i < n; i++)
       d->bad += (unsigned char)buf[i] != pattern(d->got + (uint64_t)i, 0);
     d->got += (uint64_t)n;
+    if (d->pause_us)
+      usleep(d->pause_us);
   }
   return NULL;
 }
@@ -416,6 +420,42 @@ static void *cancel_main(void *arg) {
 
 TEST_IMPL(fs_write_behind_cancel) {
   ASSERT_OK(weft_test_run(cancel_main, NULL, NULL));
+  return 0;
+}
+
+/* A file written without pause gives its pool thread back every 4 MiB: a
+ * reader draining the FIFO more slowly than the task writes keeps the ring
+ * full the whole time, so the job never runs dry, and still it is started
+ * again for every 4 MiB. The reader gets every byte, in order. */
+#define TURNS_MIB 20
+
+static void *turns_main(void *arg) {
+  static char chunk[64 * KIB];
+  uint64_t starts = weft__fs_behind_job_starts();
+  drain d = {.pause_us = 300};
+  weft_file *f;
+
+  (void)arg;
+  make_dir();
+  d.fd = fifo_reader();
+  ASSERT_OK(weft_file_open(&f, fifo, "r+b"));
+  drain_start(&d);
+  for (uint64_t at = 0; at < TURNS_MIB * MIB; at += sizeof chunk) {
+    fill(chunk, sizeof chunk, at, 0);
+    ASSERT_EQ((ssize_t)sizeof chunk, weft_file_write(f, chunk, sizeof chunk));
+  }
+  ASSERT_OK(weft_file_close(f));
+  ASSERT_GE(weft__fs_behind_job_starts() - starts, TURNS_MIB / 4);
+  ASSERT_OK(pthread_join(d.thread, NULL));
+  ASSERT_EQ((uint64_t)TURNS_MIB * MIB, d.got);
+  ASSERT_EQ(0, d.bad);
+  close(d.fd);
+  remove_dir();
+  return NULL;
+}
+
+TEST_IMPL(fs_write_behind_gives_pool_thread_back) {
+  ASSERT_OK(weft_test_run(turns_main, NULL, NULL));
   return 0;
 }
 

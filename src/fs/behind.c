@@ -2,13 +2,13 @@
  * Write-behind: the write buffer of a file open for writing is a ring of
  * segments. The task fills one; a full one is published to a writer job on
  * the thread pool, and the task goes on with the next while the job writes
- * the published ones in order. The job runs while segments keep coming and
- * ends when the ring is empty, so a streaming write costs one pool request,
- * not one per buffer. A task that finds the ring full waits until the job
- * has emptied half of it; the job wakes it through the loop's thread-safe
- * queue, which the loop polls briefly before it sleeps. The ring is small
- * (WEFT_FILE_BUFFER bytes) so the job reads segments that the task's copy
- * left in the processor's caches.
+ * the published ones in order. The job runs while segments keep coming, in
+ * turns of 4 MiB, and ends when the ring is empty, so a streaming write
+ * costs one pool request per 4 MiB, not one per buffer. A task that finds
+ * the ring full waits until the job has emptied half of it; the job wakes
+ * it through the loop's thread-safe queue, which the loop polls briefly
+ * before it sleeps. The ring is small (WEFT_FILE_BUFFER bytes) so the job
+ * reads segments that the task's copy left in the processor's caches.
  *
  * A failed write stops the job: the segment it failed on and those after it
  * are kept with their offsets and the error, which the next call that needs
@@ -87,12 +87,18 @@ static void job_notify(weft__fs_behind *b) {
     atomic_store(&b->posted, 0);
 }
 
+/* One turn of the job writes at most this many segments (4 MiB), then
+ * gives its pool thread back: the loop starts it again at the back of the
+ * pool's queue, so a file written without pause does not keep a thread
+ * from other files' requests and getaddrinfo. */
+#define JOB_TURN 64u
+
 static void job_work(uv_work_t *work) {
   weft__fs_behind *b = weft__container_of(work, weft__fs_behind, work);
-  size_t t = atomic_load(&b->tail);
+  size_t t = atomic_load(&b->tail), end = t + JOB_TURN;
   int rc;
 
-  while (t != atomic_load(&b->head)) {
+  while (t != atomic_load(&b->head) && t != end) {
     if ((rc = write_segment(b, segment_at(b, t), &b->seg[t % NSEG])) != 0) {
       atomic_store(&b->error, rc);
       return;
@@ -157,6 +163,12 @@ static void job_after(uv_work_t *work, int status) {
   wake_waiter(b);
 }
 
+static _Thread_local uint64_t job_starts;
+
+uint64_t weft__fs_behind_job_starts(void) {
+  return job_starts;
+}
+
 static int job_start(weft__fs_behind *b) {
   int rc;
 
@@ -164,8 +176,10 @@ static int job_start(weft__fs_behind *b) {
     b->fd = b->file->fd;
   rc = uv_queue_work(&b->loop->uv, &b->work, job_work, job_after);
 
-  if (rc == 0)
+  if (rc == 0) {
     b->running = 1;
+    job_starts++;
+  }
   return rc;
 }
 

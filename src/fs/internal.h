@@ -137,6 +137,8 @@ int weft__file_behind_unflushed(const weft_file *f);
 static inline int weft__file_unflushed(const weft_file *f) {
   return f->wlen || (f->behind && weft__file_behind_unflushed(f));
 }
+/* How many write jobs this thread's loops started (for tests). */
+uint64_t weft__fs_behind_job_starts(void);
 /* Free the ring (the write buffer goes with it); 1 if the job still runs
  * (closing outside a task): it then closes f's descriptor when it ends. */
 int weft__file_behind_release(weft_file *f);
