@@ -20,7 +20,7 @@
  * Write-behind: the write buffer is a ring of 64 KiB segments. A full
  * segment is published to a writer job on the thread pool, which writes
  * the published segments in order while the task fills the next (and
- * gives its pool thread back every 4 MiB); the task waits only when the
+ * gives its pool thread back every 100 ms); the task waits only when the
  * ring is full. The failure of a published segment
  * (-ENOSPC, -EIO ...) stops the job and comes back from the next call that
  * needs it: a write that fills a segment, flush, seek, a read, truncate or

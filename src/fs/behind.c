@@ -3,8 +3,8 @@
  * segments. The task fills one; a full one is published to a writer job on
  * the thread pool, and the task goes on with the next while the job writes
  * the published ones in order. The job runs while segments keep coming, in
- * turns of 4 MiB, and ends when the ring is empty, so a streaming write
- * costs one pool request per 4 MiB, not one per buffer. A task that finds
+ * turns of 100 ms, and ends when the ring is empty, so a streaming write
+ * costs one pool request per turn, not one per buffer. A task that finds
  * the ring full waits until the job has emptied half of it; the job wakes
  * it through the loop's thread-safe queue, which the loop polls briefly
  * before it sleeps. The ring is small (WEFT_FILE_BUFFER bytes) so the job
@@ -87,18 +87,21 @@ static void job_notify(weft__fs_behind *b) {
     atomic_store(&b->posted, 0);
 }
 
-/* One turn of the job writes at most this many segments (4 MiB), then
- * gives its pool thread back: the loop starts it again at the back of the
- * pool's queue, so a file written without pause does not keep a thread
- * from other files' requests and getaddrinfo. */
-#define JOB_TURN 64u
+/* One turn of the job lasts about this long, then it gives its pool thread
+ * back: the loop starts it again at the back of the pool's queue, so files
+ * written without pause do not keep the threads from other requests and
+ * getaddrinfo for longer. Shorter turns cost throughput: a new start may
+ * put the pool thread on the loop's core for a while (turns of 10 ms lost
+ * a tenth of it). */
+#define JOB_TURN_NS 100000000u
 
 static void job_work(uv_work_t *work) {
   weft__fs_behind *b = weft__container_of(work, weft__fs_behind, work);
-  size_t t = atomic_load(&b->tail), end = t + JOB_TURN;
+  size_t t = atomic_load(&b->tail);
+  uint64_t end = weft__now() + JOB_TURN_NS;
   int rc;
 
-  while (t != atomic_load(&b->head) && t != end) {
+  while (t != atomic_load(&b->head) && weft__now() < end) {
     if ((rc = write_segment(b, segment_at(b, t), &b->seg[t % NSEG])) != 0) {
       atomic_store(&b->error, rc);
       return;
