@@ -20,6 +20,7 @@
  * the job); segment i is ring[i % nseg]. Everything else is owned by the
  * loop thread but the job's progress within a segment and its error.
  */
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -301,10 +302,11 @@ int weft__file_behind_flush(weft_file *f) {
 }
 
 int weft__file_behind_new(weft_file *f) {
-  weft__fs_behind *b = weft_calloc(1, sizeof *b + NSEG * SEGMENT);
+  weft__fs_behind *b = weft_malloc(sizeof *b + NSEG * SEGMENT);
 
   if (!b)
     return -ENOMEM;
+  memset(b, 0, sizeof *b); /* not the ring: its pages are touched when used */
   b->file = f;
   b->wake.cb = wake_cb;
   b->wake.arg = b;
