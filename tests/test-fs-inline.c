@@ -37,6 +37,9 @@ static void make_file(unsigned mib) {
       block[i] = byte_at((uint64_t)m * MIB + i);
     ASSERT_EQ(MIB, fwrite(block, 1, MIB, fp));
   }
+  /* Written back before the test reads: no writeback runs meanwhile. */
+  ASSERT_OK(fflush(fp));
+  ASSERT_OK(fsync(fileno(fp)));
   ASSERT_OK(fclose(fp));
 }
 
