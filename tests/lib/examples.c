@@ -46,6 +46,9 @@ void run_example_args(const char *name, const char *args) {
   st = pclose(p);
   run.seconds = weft_time() - start;
   run.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  if (run.status != 0) /* for the failure report: what it printed first */
+    fprintf(stderr, "example %s: status %d after %.2f s; its output:\n%s\n", name, run.status,
+            run.seconds, run.out);
 }
 
 void run_example(const char *name) {
