@@ -152,16 +152,16 @@ static void job_after(uv_work_t *work, int status) {
 
   WEFT__UNUSED(status);
   b->running = 0;
+  /* Its turn ended, or more was published after it looked for the last
+   * time: all that is published gets written, orphan or not. */
+  if (!atomic_load(&b->error) && in_flight(b) && job_start(b) == 0)
+    return;
   if (!b->file) {
-    if (!atomic_load(&b->error) && in_flight(b) && job_start(b) == 0)
-      return; /* all that was published is written */
     close(b->fd);
     if (!atomic_load(&b->posted))
       behind_free(b);
     return;
   }
-  if (!atomic_load(&b->error) && in_flight(b) && job_start(b) == 0)
-    return; /* published after the job looked for the last time */
   if (!in_flight(b))
     job_settled(b);
   wake_waiter(b);
