@@ -83,38 +83,38 @@ static int content_type(const weft_http_request_opts *o, const char *dflt,
   return dflt ? add_header2(headers, "Content-Type", dflt) : add_header(headers, "Content-Type:");
 }
 
-static int set_fields(weft__http_body *b, CURL *easy, const void *data, size_t len) {
+static int set_fields(weft__http_body *b, weft__http_opts *co, const void *data, size_t len) {
   b->owned = weft_malloc(len + 1);
   if (!b->owned)
     return weft__http_fail(-ENOMEM, NULL);
   memcpy(b->owned, data, len);
   b->owned[len] = '\0';
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, b->owned);
+  weft__http_opt_off(co, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len, "body");
+  weft__http_opt_ptr(co, CURLOPT_POSTFIELDS, b->owned, "body");
   return 0;
 }
 
-static int json_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o) {
+static int json_body(weft__http_body *b, weft__http_opts *co, const weft_http_request_opts *o) {
   char *text;
   int rc;
 
   if (o->json)
-    return set_fields(b, easy, o->json, strlen(o->json));
+    return set_fields(b, co, o->json, strlen(o->json));
   text = json_dumps(o->json_value, JSON_COMPACT | JSON_ENCODE_ANY);
   if (!text)
     return weft__http_fail(-ENOMEM, "the JSON value cannot be serialized");
-  rc = set_fields(b, easy, text, strlen(text));
+  rc = set_fields(b, co, text, strlen(text));
   free(text);
   return rc;
 }
 
-static int form_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o) {
+static int form_body(weft__http_body *b, weft__http_opts *co, const weft_http_request_opts *o) {
   int rc = weft__http_pairs_encode(o->form, o->n_form, 1, &b->owned);
 
   if (rc < 0)
     return rc;
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(b->owned));
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, b->owned);
+  weft__http_opt_off(co, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(b->owned), "form");
+  weft__http_opt_ptr(co, CURLOPT_POSTFIELDS, b->owned, "form");
   return 0;
 }
 
@@ -163,7 +163,8 @@ static int check_part(const weft_http_part *p, size_t i) {
   return 0;
 }
 
-static int multipart_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o) {
+static int multipart_body(weft__http_body *b, CURL *easy, weft__http_opts *co,
+                          const weft_http_request_opts *o) {
   int rc = 0;
 
   b->mime = curl_mime_init(easy);
@@ -183,7 +184,7 @@ static int multipart_body(weft__http_body *b, CURL *easy, const weft_http_reques
       rc = p->path ? file_part(mp, p) : data_part(mp, p);
   }
   if (rc == 0)
-    curl_easy_setopt(easy, CURLOPT_MIMEPOST, b->mime);
+    weft__http_opt_ptr(co, CURLOPT_MIMEPOST, b->mime, "multipart");
   return rc;
 }
 
@@ -221,7 +222,7 @@ static void check_size(weft__http_body *b) {
   b->source_arg = b;
 }
 
-static int source_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o) {
+static int source_body(weft__http_body *b, weft__http_opts *co, const weft_http_request_opts *o) {
   int rc = 0;
 
   if (o->source) {
@@ -234,43 +235,43 @@ static int source_body(weft__http_body *b, CURL *easy, const weft_http_request_o
   if (rc < 0)
     return rc;
   check_size(b);
-  curl_easy_setopt(easy, CURLOPT_POST, 1L);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
-  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->source_len);
+  weft__http_opt_long(co, CURLOPT_POST, 1L, "source");
+  weft__http_opt_ptr(co, CURLOPT_POSTFIELDS, NULL, "source");
+  weft__http_opt_off(co, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->source_len, "source");
   return 0;
 }
 
 /* The body itself and its default content type (NULL: none). */
-static int set_body(weft__http_body *b, CURL *easy, const weft_http_request_opts *o,
-                    const char **ctype) {
+static int set_body(weft__http_body *b, CURL *easy, weft__http_opts *co,
+                    const weft_http_request_opts *o, const char **ctype) {
   *ctype = NULL;
   if (o->data) {
     *ctype = "application/octet-stream";
-    return set_fields(b, easy, o->data, o->data_len == (size_t)-1 ? strlen(o->data) : o->data_len);
+    return set_fields(b, co, o->data, o->data_len == (size_t)-1 ? strlen(o->data) : o->data_len);
   }
   if (o->form || o->n_form) {
     *ctype = "application/x-www-form-urlencoded";
-    return form_body(b, easy, o);
+    return form_body(b, co, o);
   }
   if (o->json || o->json_value) {
     *ctype = "application/json";
-    return json_body(b, easy, o);
+    return json_body(b, co, o);
   }
   if (o->multipart || o->n_multipart)
-    return multipart_body(b, easy, o);
+    return multipart_body(b, easy, co, o);
   if (o->source || o->data_file) {
     *ctype = "application/octet-stream";
-    return source_body(b, easy, o);
+    return source_body(b, co, o);
   }
   return 0;
 }
 
 /* POST, PUT and PATCH without a body still say Content-Length: 0, as
  * aiohttp does. */
-static int empty_body(weft__http_body *b, CURL *easy, const char *method) {
+static int empty_body(weft__http_body *b, weft__http_opts *co, const char *method) {
   if (strcmp(method, "POST") && strcmp(method, "PUT") && strcmp(method, "PATCH"))
     return 0;
-  return set_fields(b, easy, "", 0);
+  return set_fields(b, co, "", 0);
 }
 
 static int body_headers(const weft_http_request_opts *o, const char *ctype, int multipart,
@@ -286,7 +287,7 @@ static int body_headers(const weft_http_request_opts *o, const char *ctype, int 
   return rc;
 }
 
-int weft__http_body_prepare(weft__http_body *b, CURL *easy, const char *method,
+int weft__http_body_prepare(weft__http_body *b, CURL *easy, weft__http_opts *co, const char *method,
                             const weft_http_request_opts *o, struct curl_slist **headers) {
   const char *ctype = NULL;
   int rc, n;
@@ -298,11 +299,11 @@ int weft__http_body_prepare(weft__http_body *b, CURL *easy, const char *method,
   if (n > 1)
     return weft__http_fail(-EINVAL, "only one body (data, form, multipart, json, json_value, "
                                     "source, data_file) may be given");
-  rc = n ? set_body(b, easy, o, &ctype) : empty_body(b, easy, method);
+  rc = n ? set_body(b, easy, co, o, &ctype) : empty_body(b, co, method);
   if (rc == 0 && (n || b->owned))
     rc = body_headers(o, ctype, !!b->mime, headers);
   if (rc == 0 && (n || b->owned) && strcmp(method, "POST") != 0)
-    rc = curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method) ? weft__http_fail(-ENOMEM, NULL) : 0;
+    weft__http_opt_str(co, CURLOPT_CUSTOMREQUEST, method, "method");
   if (rc < 0)
     weft__http_body_free(b);
   return rc;

@@ -306,11 +306,12 @@ static int closesocket_cb(void *clientp, curl_socket_t fd) {
   return close(fd);
 }
 
-void weft__http_engine_easy(weft_http_session *s, CURL *easy) {
-  curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
-  curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, s);
-  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, closesocket_cb);
-  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, s);
+void weft__http_engine_easy(weft_http_session *s, weft__http_opts *co) {
+  weft__http_opt_fn(co, CURLOPT_SOCKOPTFUNCTION, (void (*)(void))sockopt_cb, "socket callback");
+  weft__http_opt_ptr(co, CURLOPT_SOCKOPTDATA, s, "socket callback");
+  weft__http_opt_fn(co, CURLOPT_CLOSESOCKETFUNCTION, (void (*)(void))closesocket_cb,
+                    "socket callback");
+  weft__http_opt_ptr(co, CURLOPT_CLOSESOCKETDATA, s, "socket callback");
 }
 
 static int timer_cb(CURLM *multi, long ms, void *userp) {

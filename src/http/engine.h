@@ -61,6 +61,7 @@ struct weft_http_session {
   weft__list idle_xfers; /* finished transfers kept for reuse (easy
                             handle and buffers) */
   size_t n_idle_xfers;
+  size_t n_hops_kept; /* hops whose easy handle kept its options (opts.h) */
   size_t n_responses; /* alive: they keep the session's memory */
   /* Finished transfers and body buffers of freed responses are kept for
    * the next requests, up to `keep` of each (as many as the connection
@@ -91,9 +92,11 @@ struct weft__http_xfer {
   weft_http_session *s;
   weft__list link;
   CURL *easy;
-  weft_task *task; /* the task parked on this transfer, or NULL */
-  int attached;    /* in the multi */
-  int done;        /* curl finished it (result below) */
+  weft__http_opts *opts; /* what easy got at its last hop (NULL: none kept) */
+  int opts_clean;        /* and that hop's transfer ended well */
+  weft_task *task;       /* the task parked on this transfer, or NULL */
+  int attached;          /* in the multi */
+  int done;              /* curl finished it (result below) */
   CURLcode result;
   int err;          /* sticky weft code of a failed transfer */
   int connected;    /* a connection was made (for the error mapping) */
@@ -140,18 +143,21 @@ void weft__http_session_release(weft_http_session *s);
 /* Have room for the polls of one more transfer. */
 int weft__http_engine_reserve(weft_http_session *s);
 
-/* Install the engine's socket callbacks on an easy handle. */
-void weft__http_engine_easy(weft_http_session *s, CURL *easy);
+/* Add the engine's socket callbacks to a hop's options. */
+void weft__http_engine_easy(weft_http_session *s, weft__http_opts *co);
 
 /* A request got its headers or failed: wake a waiting close(). */
 void weft__http_session_settled(weft_http_session *s);
 
 /* ---- xfer.c -------------------------------------------------------- */
 int weft__http_xfer_new(weft_http_session *s, weft__http_xfer **out);
-/* Reset the easy handle and the header state for the next hop. */
+/* Clear the header and body state for the next hop. */
 void weft__http_xfer_reset(weft__http_xfer *x);
-/* Install the engine's callbacks on the easy handle. */
-void weft__http_xfer_callbacks(weft__http_xfer *x);
+/* Set the hop's options on the easy handle (opts.h: kept where they
+ * match the last hop's). 0, -ENOMEM, -EINVAL (message set). */
+int weft__http_xfer_setopts(weft__http_xfer *x, const weft__http_opts *co);
+/* Add the engine's callbacks to the hop's options. */
+void weft__http_xfer_callbacks(weft__http_xfer *x, weft__http_opts *co);
 int weft__http_xfer_start(weft__http_xfer *x);
 /* Take the transfer out of the multi (its connection is closed unless
  * the transfer completed). */

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <stdarg.h>
 
+#include "http/opts.h"
 #include "weft/http.h"
 
 /* ---- errors (errors.c) ------------------------------------------- */
@@ -90,13 +91,14 @@ typedef struct weft__http_body {
   int64_t sized_sent;
 } weft__http_body;
 
-/* Set the body options of opts on easy (POSTFIELDS / MIMEPOST / UPLOAD +
+/* Add the body options of opts to co (POSTFIELDS / MIMEPOST / UPLOAD +
  * INFILESIZE for sources, Content-Type and Content-Encoding headers
  * appended to *headers, Expect). method is the request's; a body with GET
- * is sent as is. Returns 0, -EINVAL (two bodies, a part without name ...),
+ * is sent as is; easy is the handle a multipart body is made for. Returns
+ * 0, -EINVAL (two bodies, a part without name ...),
  * -ENOENT and others for a multipart or data_file that cannot be opened,
  * -ENOMEM (message set). */
-int weft__http_body_prepare(weft__http_body *b, CURL *easy, const char *method,
+int weft__http_body_prepare(weft__http_body *b, CURL *easy, weft__http_opts *co, const char *method,
                             const weft_http_request_opts *opts, struct curl_slist **headers);
 /* Rewind for a 307/308 redirect: 0, or -ESPIPE for a one-shot source. */
 int weft__http_body_rewind(weft__http_body *b);
@@ -109,9 +111,10 @@ void weft__http_body_free(weft__http_body *b);
  * (min of connect and sock_connect), decompression, HTTP version,
  * static resolve overrides, force_close. *headers receives the header
  * list (appended to; the caller sets CURLOPT_HTTPHEADER after adding
- * its own and frees it). auth_allowed 0 drops Authorization (cross-origin
+ * its own and frees it). The options are added to o, which the caller
+ * applies (opts.h). auth_allowed 0 drops Authorization (cross-origin
  * redirect). Returns 0, WEFT_HTTP_EINJECT, -EINVAL, -ENOMEM. */
-int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
+int weft__http_setup_easy(weft__http_opts *o, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro, const char *method, const char *url,
                           int auth_allowed, struct curl_slist **headers);
 
@@ -172,14 +175,14 @@ int weft__http_sb_quote(weft__http_sb *sb, const char *s, int form);
 int weft__http_pairs_encode(const weft_http_pair *pairs, size_t n, int form, char **out);
 /*
  * The session's static resolve overrides (so->resolve, "host:port:address"
- * as curl's CURLOPT_RESOLVE) on easy. weft__http_setup_easy does not set
+ * as curl's CURLOPT_RESOLVE) added to o. weft__http_setup_easy does not set
  * them: the list must outlive every transfer's start, so the session builds
  * it once (*list NULL: built here; else reused) and frees it with
  * curl_slist_free_all when it is freed. No overrides: *list stays NULL and
  * nothing is set. Returns 0, WEFT_HTTP_EINJECT, -EINVAL (malformed entry),
  * -ENOMEM.
  */
-int weft__http_setup_resolve(CURL *easy, const weft_http_session_opts *so,
+int weft__http_setup_resolve(weft__http_opts *o, const weft_http_session_opts *so,
                              struct curl_slist **list);
 
 #endif /* WEFT_HTTP_REQUEST_H */

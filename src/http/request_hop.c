@@ -145,7 +145,7 @@ static int is_numeric(const char *host) {
 }
 
 /* Resolve the hop's host with the session's resolver: CURLOPT_RESOLVE. */
-static int resolve_host(weft__http_req *q) {
+static int resolve_host(weft__http_req *q, weft__http_opts *co) {
   char host[256];
   int port, https, rc;
 
@@ -162,11 +162,11 @@ static int resolve_host(weft__http_req *q) {
   }
   rc = resolve_entry(q, host, port);
   if (rc == 0)
-    curl_easy_setopt(q->x->easy, CURLOPT_RESOLVE, q->x->resolve);
+    weft__http_opt_ptr(co, CURLOPT_RESOLVE, q->x->resolve, "resolve");
   return rc;
 }
 
-static int hop_body(weft__http_req *q, struct curl_slist **headers) {
+static int hop_body(weft__http_req *q, weft__http_opts *co, struct curl_slist **headers) {
   weft__http_xfer *x = q->x;
   int rc;
 
@@ -178,9 +178,25 @@ static int hop_body(weft__http_req *q, struct curl_slist **headers) {
   }
   if (!q->keep_body)
     memset(&q->hop_ro, 0, sizeof q->hop_ro);
-  rc = weft__http_body_prepare(&x->body, x->easy, q->methodp, &q->hop_ro, headers);
+  rc = weft__http_body_prepare(&x->body, x->easy, co, q->methodp, &q->hop_ro, headers);
   if (rc == 0)
     x->body_set = 1;
+  return rc;
+}
+
+/* The hop's options, but for the header list. */
+static int hop_options(weft__http_req *q, weft__http_opts *co, struct curl_slist **headers) {
+  int rc =
+      weft__http_setup_easy(co, &q->s->opts, q->ro, q->methodp, q->url, q->auth_allowed, headers);
+
+  if (rc == 0)
+    rc = hop_body(q, co, headers);
+  if (rc == 0)
+    rc = add_cookies(q, headers);
+  if (rc == 0)
+    rc = weft__http_setup_resolve(co, &q->s->opts, &q->s->resolve_list);
+  if (rc == 0 && q->s->opts.resolver)
+    rc = resolve_host(q, co);
   return rc;
 }
 
@@ -188,26 +204,19 @@ static int hop_body(weft__http_req *q, struct curl_slist **headers) {
 int weft__http_hop_setup(weft__http_req *q) {
   weft__http_xfer *x = q->x;
   struct curl_slist *headers = NULL;
+  weft__http_opts co;
   int rc;
 
   weft__http_xfer_reset(x);
-  rc = weft__http_setup_easy(x->easy, &q->s->opts, q->ro, q->methodp, q->url, q->auth_allowed,
-                             &headers);
-  if (rc == 0)
-    rc = hop_body(q, &headers);
-  if (rc == 0)
-    rc = add_cookies(q, &headers);
-  if (rc == 0)
-    rc = weft__http_setup_resolve(x->easy, &q->s->opts, &q->s->resolve_list);
-  if (rc == 0 && q->s->opts.resolver)
-    rc = resolve_host(q);
+  weft__http_opts_init(&co);
+  rc = hop_options(q, &co, &headers);
   curl_slist_free_all(x->headers_list);
   x->headers_list = headers;
   if (rc < 0)
     return rc;
-  curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
-  weft__http_xfer_callbacks(x);
-  return 0;
+  weft__http_opt_ptr(&co, CURLOPT_HTTPHEADER, headers, "headers");
+  weft__http_xfer_callbacks(x, &co);
+  return weft__http_xfer_setopts(x, &co);
 }
 
 static int cookie_keep(weft__http_req *q, const char *value) {

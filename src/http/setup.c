@@ -18,24 +18,6 @@
 
 #define DEFAULT_UA "weft/" WEFT_VERSION
 
-static int setopt_fail(CURLcode cc, const char *what) {
-  if (cc == CURLE_OUT_OF_MEMORY)
-    return weft__http_fail(-ENOMEM, NULL);
-  return weft__http_fail(-EINVAL, "%s: %s", what, curl_easy_strerror(cc));
-}
-
-static int opt_str(CURL *easy, CURLoption opt, const char *value, const char *what) {
-  CURLcode cc = curl_easy_setopt(easy, opt, value);
-
-  return cc ? setopt_fail(cc, what) : 0;
-}
-
-static int opt_long(CURL *easy, CURLoption opt, long value, const char *what) {
-  CURLcode cc = curl_easy_setopt(easy, opt, value);
-
-  return cc ? setopt_fail(cc, what) : 0;
-}
-
 static int append(struct curl_slist **headers, const char *line) {
   struct curl_slist *l = curl_slist_append(*headers, line);
 
@@ -184,59 +166,57 @@ static int set_headers(const weft_http_session_opts *so, const weft_http_request
 
 /* ---- method and URL -------------------------------------------------------- */
 
-static int set_method(CURL *easy, const char *method, const char *url) {
+static int set_method(weft__http_opts *o, const char *method, const char *url) {
   int rc = weft__http_check_method(method);
 
   if (rc == 0 && strpbrk(url, "\r\n"))
     rc = weft__http_fail(WEFT_HTTP_EINJECT, "CR or LF in the URL");
-  if (rc == 0)
-    rc = opt_str(easy, CURLOPT_URL, url, "URL");
   if (rc < 0)
     return rc;
+  weft__http_opt_str(o, CURLOPT_URL, url, "URL");
   if (!strcmp(method, "HEAD"))
-    return opt_long(easy, CURLOPT_NOBODY, 1L, "HEAD");
-  if (!strcmp(method, "GET"))
-    return opt_long(easy, CURLOPT_HTTPGET, 1L, "GET");
-  if (!strcmp(method, "POST"))
-    return 0;
-  return opt_str(easy, CURLOPT_CUSTOMREQUEST, method, "method");
+    weft__http_opt_long(o, CURLOPT_NOBODY, 1L, "HEAD");
+  else if (!strcmp(method, "GET"))
+    weft__http_opt_long(o, CURLOPT_HTTPGET, 1L, "GET");
+  else if (strcmp(method, "POST"))
+    weft__http_opt_str(o, CURLOPT_CUSTOMREQUEST, method, "method");
+  return 0;
 }
 
 /* ---- TLS ------------------------------------------------------------------ */
 
-static int set_tls(CURL *easy, const weft_http_session_opts *so, const weft_http_request_opts *ro) {
+static void set_tls(weft__http_opts *o, const weft_http_session_opts *so,
+                    const weft_http_request_opts *ro) {
   long verify = !(so->insecure || ro->insecure);
-  int rc = 0;
 
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, verify);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-  curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, verify);
-  curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, verify ? 2L : 0L);
-  if (so->ca_file)
-    rc = opt_str(easy, CURLOPT_CAINFO, so->ca_file, "ca_file");
-  if (rc == 0 && so->ca_file)
-    rc = opt_str(easy, CURLOPT_PROXY_CAINFO, so->ca_file, "ca_file");
-  if (rc == 0 && so->ca_dir)
-    rc = opt_str(easy, CURLOPT_CAPATH, so->ca_dir, "ca_dir");
-  if (rc == 0 && so->ca_dir)
-    rc = opt_str(easy, CURLOPT_PROXY_CAPATH, so->ca_dir, "ca_dir");
-  if (rc == 0 && so->cert_file)
-    rc = opt_str(easy, CURLOPT_SSLCERT, so->cert_file, "cert_file");
-  if (rc == 0 && so->key_file)
-    rc = opt_str(easy, CURLOPT_SSLKEY, so->key_file, "key_file");
+  weft__http_opt_long(o, CURLOPT_SSL_VERIFYPEER, verify, "ssl");
+  weft__http_opt_long(o, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L, "ssl");
+  weft__http_opt_long(o, CURLOPT_PROXY_SSL_VERIFYPEER, verify, "ssl");
+  weft__http_opt_long(o, CURLOPT_PROXY_SSL_VERIFYHOST, verify ? 2L : 0L, "ssl");
+  if (so->ca_file) {
+    weft__http_opt_str(o, CURLOPT_CAINFO, so->ca_file, "ca_file");
+    weft__http_opt_str(o, CURLOPT_PROXY_CAINFO, so->ca_file, "ca_file");
+  }
+  if (so->ca_dir) {
+    weft__http_opt_str(o, CURLOPT_CAPATH, so->ca_dir, "ca_dir");
+    weft__http_opt_str(o, CURLOPT_PROXY_CAPATH, so->ca_dir, "ca_dir");
+  }
+  if (so->cert_file)
+    weft__http_opt_str(o, CURLOPT_SSLCERT, so->cert_file, "cert_file");
+  if (so->key_file)
+    weft__http_opt_str(o, CURLOPT_SSLKEY, so->key_file, "key_file");
   /* A key without a password given gets "": OpenSSL would otherwise ask
    * for one on the terminal, and an encrypted key must fail instead. */
-  if (rc == 0 && (so->key_password || so->key_file || so->cert_file))
-    rc = opt_str(easy, CURLOPT_KEYPASSWD, so->key_password ? so->key_password : "", "key_password");
-  if (rc == 0)
-    rc = opt_long(easy, CURLOPT_HTTP_VERSION,
-                  so->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1,
-                  "HTTP version");
+  if (so->key_password || so->key_file || so->cert_file)
+    weft__http_opt_str(o, CURLOPT_KEYPASSWD, so->key_password ? so->key_password : "",
+                       "key_password");
+  weft__http_opt_long(o, CURLOPT_HTTP_VERSION,
+                      so->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1,
+                      "HTTP version");
   /* Requests started together wait for the first connection to a host to
    * say whether it multiplexes, instead of each opening its own. */
-  if (rc == 0 && so->http2)
-    rc = opt_long(easy, CURLOPT_PIPEWAIT, 1L, "HTTP/2 multiplexing");
-  return rc;
+  if (so->http2)
+    weft__http_opt_long(o, CURLOPT_PIPEWAIT, 1L, "HTTP/2 multiplexing");
 }
 
 /* ---- proxies ---------------------------------------------------------------- */
@@ -307,8 +287,8 @@ static int check_proxy(const char *proxy) {
   return weft__http_fail(WEFT_HTTP_ESCHEME, "unsupported proxy scheme in '%.256s'", proxy);
 }
 
-static int set_proxy(CURL *easy, const weft_http_session_opts *so, const weft_http_request_opts *ro,
-                     const char *url) {
+static int set_proxy(weft__http_opts *o, const weft_http_session_opts *so,
+                     const weft_http_request_opts *ro, const char *url) {
   const char *proxy = ro->proxy ? ro->proxy : so->proxy;
   const char *auth = ro->proxy_auth ? ro->proxy_auth : so->proxy_auth;
   const char *no_proxy = NULL;
@@ -319,18 +299,17 @@ static int set_proxy(CURL *easy, const weft_http_session_opts *so, const weft_ht
   /* "" for no proxy and for no NO_PROXY list: curl never reads the
    * environment itself (trust_env is weft's to apply). */
   rc = proxy ? check_proxy(proxy) : 0;
-  if (rc == 0)
-    rc = opt_str(easy, CURLOPT_PROXY, proxy ? proxy : "", "proxy");
-  if (rc == 0)
-    rc = opt_str(easy, CURLOPT_NOPROXY, no_proxy ? no_proxy : "", "NO_PROXY");
-  if (rc < 0 || !proxy || !auth)
+  if (rc < 0)
     return rc;
+  weft__http_opt_str(o, CURLOPT_PROXY, proxy ? proxy : "", "proxy");
+  weft__http_opt_str(o, CURLOPT_NOPROXY, no_proxy ? no_proxy : "", "NO_PROXY");
+  if (!proxy || !auth)
+    return 0;
   if (strpbrk(auth, "\r\n"))
     return weft__http_fail(WEFT_HTTP_EINJECT, "CR or LF in the proxy credentials");
-  rc = opt_str(easy, CURLOPT_PROXYUSERPWD, auth, "proxy_auth");
-  if (rc == 0)
-    rc = opt_long(easy, CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC, "proxy_auth");
-  return rc;
+  weft__http_opt_str(o, CURLOPT_PROXYUSERPWD, auth, "proxy_auth");
+  weft__http_opt_long(o, CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC, "proxy_auth");
+  return 0;
 }
 
 /* ---- connection ------------------------------------------------------------- */
@@ -341,51 +320,51 @@ double weft__http_timeout_pick(double req, double sess) {
   return v > 0 ? v : 0;
 }
 
-static int set_connection(CURL *easy, const weft_http_session_opts *so,
-                          const weft_http_request_opts *ro) {
+static void set_connection(weft__http_opts *o, const weft_http_session_opts *so,
+                           const weft_http_request_opts *ro) {
   double c = weft__http_timeout_pick(ro->timeout.connect, so->timeout.connect);
   double sc = weft__http_timeout_pick(ro->timeout.sock_connect, so->timeout.sock_connect);
   double t = c > 0 && (sc == 0 || c < sc) ? c : sc;
-  int rc = 0;
 
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, weft__http_dns_curl_timeout(so));
+  weft__http_opt_long(o, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
+  weft__http_opt_long(o, CURLOPT_TCP_NODELAY, 1L, "TCP_NODELAY");
+  weft__http_opt_long(o, CURLOPT_DNS_CACHE_TIMEOUT, weft__http_dns_curl_timeout(so),
+                      "ttl_dns_cache");
   if (t > 0)
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, t * 1000 < 1 ? 1L : (long)(t * 1000));
+    weft__http_opt_long(o, CURLOPT_CONNECTTIMEOUT_MS, t * 1000 < 1 ? 1L : (long)(t * 1000),
+                        "connect timeout");
   if (so->force_close) {
-    curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    weft__http_opt_long(o, CURLOPT_FORBID_REUSE, 1L, "force_close");
+    weft__http_opt_long(o, CURLOPT_FRESH_CONNECT, 1L, "force_close");
   }
   if (so->no_decompress) {
-    curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, NULL);
-    curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    weft__http_opt_str(o, CURLOPT_ACCEPT_ENCODING, NULL, "decompression");
+    weft__http_opt_long(o, CURLOPT_HTTP_CONTENT_DECODING, 0L, "decompression");
   } else {
-    rc = opt_str(easy, CURLOPT_ACCEPT_ENCODING, "", "decompression");
+    weft__http_opt_str(o, CURLOPT_ACCEPT_ENCODING, "", "decompression");
   }
-  return rc;
 }
 
-int weft__http_setup_easy(CURL *easy, const weft_http_session_opts *so,
+int weft__http_setup_easy(weft__http_opts *o, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro, const char *method, const char *url,
                           int auth_allowed, struct curl_slist **headers) {
   static const weft_http_session_opts no_so;
   static const weft_http_request_opts no_ro;
   int rc;
 
-  if (!easy || !method || !url || !headers)
+  if (!o || !method || !url || !headers)
     return weft__http_fail(-EINVAL, "setup: missing argument");
   so = so ? so : &no_so;
   ro = ro ? ro : &no_ro;
-  rc = set_method(easy, method, url);
+  rc = set_method(o, method, url);
   if (rc == 0)
     rc = set_headers(so, ro, auth_allowed, headers);
+  if (rc < 0)
+    return rc;
+  set_tls(o, so, ro);
+  rc = set_proxy(o, so, ro, url);
   if (rc == 0)
-    rc = set_tls(easy, so, ro);
-  if (rc == 0)
-    rc = set_proxy(easy, so, ro, url);
-  if (rc == 0)
-    rc = set_connection(easy, so, ro);
+    set_connection(o, so, ro);
   return rc;
 }
 
@@ -422,15 +401,14 @@ static int build_resolve(const char *const *entries, struct curl_slist **list) {
   return 0;
 }
 
-int weft__http_setup_resolve(CURL *easy, const weft_http_session_opts *so,
+int weft__http_setup_resolve(weft__http_opts *o, const weft_http_session_opts *so,
                              struct curl_slist **list) {
-  CURLcode cc;
   int rc;
 
   if (!so || !so->resolve || !so->resolve[0])
     return 0;
   if (!*list && (rc = build_resolve(so->resolve, list)) < 0)
     return rc;
-  cc = curl_easy_setopt(easy, CURLOPT_RESOLVE, *list);
-  return cc ? setopt_fail(cc, "resolve") : 0;
+  weft__http_opt_ptr(o, CURLOPT_RESOLVE, *list, "resolve");
+  return 0;
 }

@@ -184,25 +184,23 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg) {
   return n;
 }
 
-void weft__http_xfer_callbacks(weft__http_xfer *x) {
-  CURL *e = x->easy;
-
-  curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)x);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+void weft__http_xfer_callbacks(weft__http_xfer *x, weft__http_opts *co) {
+  weft__http_opt_ptr(co, CURLOPT_PRIVATE, x, "private");
+  weft__http_opt_ptr(co, CURLOPT_ERRORBUFFER, x->errbuf, "error buffer");
+  weft__http_opt_fn(co, CURLOPT_HEADERFUNCTION, (void (*)(void))on_header, "header callback");
+  weft__http_opt_ptr(co, CURLOPT_HEADERDATA, x, "header callback");
+  weft__http_opt_fn(co, CURLOPT_WRITEFUNCTION, (void (*)(void))on_write, "write callback");
+  weft__http_opt_ptr(co, CURLOPT_WRITEDATA, x, "write callback");
+  weft__http_opt_long(co, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L, "proxy headers");
+  weft__http_opt_long(co, CURLOPT_FOLLOWLOCATION, 0L, "redirects");
+  weft__http_opt_long(co, CURLOPT_NOSIGNAL, 1L, "NOSIGNAL");
   x->recv_size = x->s->large_reads ? RECV_BUFSIZE_LARGE : RECV_BUFSIZE_SMALL;
   if (x->s->large_reads)
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFSIZE_LARGE);
-  weft__http_engine_easy(x->s, e);
+    weft__http_opt_long(co, CURLOPT_BUFFERSIZE, RECV_BUFSIZE_LARGE, "receive buffer");
+  weft__http_engine_easy(x->s, co);
   if (x->body.source) {
-    curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(e, CURLOPT_READDATA, x);
+    weft__http_opt_fn(co, CURLOPT_READFUNCTION, (void (*)(void))on_read, "read callback");
+    weft__http_opt_ptr(co, CURLOPT_READDATA, x, "read callback");
   }
 }
 
@@ -221,10 +219,11 @@ void weft__http_xfer_finished(weft__http_xfer *x, CURLcode result) {
 
   x->done = 1;
   x->result = result;
-  curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+  x->opts_clean = result == CURLE_OK && !x->paused_recv && !x->paused_send;
   if (result != CURLE_OK && !x->err) {
     long connect_code = 0;
 
+    curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
     curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connect_code);
     x->connected = connect_code > 0;
     x->err = weft__http_curl_error(result, x->errbuf, x->connected, os_errno);
@@ -279,7 +278,6 @@ int weft__http_xfer_new(weft_http_session *s, weft__http_xfer **out) {
 }
 
 void weft__http_xfer_reset(weft__http_xfer *x) {
-  curl_easy_reset(x->easy);
   weft__http_headers_free(x->headers);
   x->headers = NULL;
   x->raw.off = x->raw.len = 0;
@@ -295,6 +293,17 @@ void weft__http_xfer_reset(weft__http_xfer *x) {
   x->result = CURLE_OK;
   curl_slist_free_all(x->resolve);
   x->resolve = NULL;
+}
+
+int weft__http_xfer_setopts(weft__http_xfer *x, const weft__http_opts *co) {
+  int clean = x->opts_clean;
+  int rc;
+
+  x->opts_clean = 0; /* until this hop's transfer ends well */
+  rc = weft__http_opts_apply(x->easy, &x->opts, clean, co);
+  if (rc == 1)
+    x->s->n_hops_kept++;
+  return rc < 0 ? rc : 0;
 }
 
 int weft__http_xfer_start(weft__http_xfer *x) {
@@ -313,6 +322,7 @@ int weft__http_xfer_start(weft__http_xfer *x) {
 void weft__http_xfer_detach(weft__http_xfer *x) {
   if (!x->attached)
     return;
+  x->opts_clean = 0;
   curl_multi_remove_handle(x->s->multi, x->easy);
   x->attached = 0;
 }
@@ -328,6 +338,7 @@ static void xfer_clear(weft__http_xfer *x) {
 static void xfer_destroy(weft__http_xfer *x) {
   xfer_clear(x);
   curl_easy_cleanup(x->easy);
+  weft_free(x->opts);
   weft__http_buf_free(&x->raw);
   weft__http_buf_free(&x->in);
   weft__http_buf_free(&x->up);
@@ -352,6 +363,8 @@ static void xfer_idle(weft_http_session *s, weft__http_xfer *x) {
   buf_keep(&keep.up);
   memset(x, 0, sizeof *x);
   x->easy = keep.easy;
+  x->opts = keep.opts;
+  x->opts_clean = keep.opts_clean;
   x->raw = keep.raw;
   x->in = keep.in;
   x->up = keep.up;
