@@ -749,6 +749,17 @@ static void brotli_decoded(weft_http_session *s) {
   json_decref(j);
 }
 
+/* A request that names its own Accept-Encoding sends only that one, and
+ * what comes back is still decoded. */
+static void own_accept_encoding(weft_http_session *s) {
+  static const char *const h[] = {"Accept-Encoding: gzip", NULL};
+  json_t *j = http_call_json(s, "GET", "/gzip", &(weft_http_request_opts){.headers = h});
+
+  ASSERT(json_is_true(json_object_get(j, "gzipped")));
+  ASSERT_STR_EQ(header_seen(j, "Accept-Encoding"), "gzip");
+  json_decref(j);
+}
+
 static void *decompress_main(void *arg) {
   weft_http_session *s = session_open(0);
 
@@ -756,6 +767,7 @@ static void *decompress_main(void *arg) {
   decoded(s, "/gzip", "gzipped");
   decoded(s, "/deflate", "deflated");
   brotli_decoded(s);
+  own_accept_encoding(s);
   http_session_done(s);
   return NULL;
 }

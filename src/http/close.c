@@ -71,7 +71,9 @@ void weft_http_session_free(weft_http_session *s) {
     weft_cookie_jar_free(s->jar);
   s->jar = NULL;
   curl_slist_free_all(s->resolve_list);
+  curl_slist_free_all(s->default_headers);
   s->resolve_list = NULL;
+  s->default_headers = NULL;
   s->freed = 1;
   weft__http_session_release(s);
 }

@@ -81,10 +81,13 @@ struct weft_http_session {
   int curl_held;    /* counted in weft__http_curl_hold */
   weft__list xfers; /* transfers alive (attached to a request or response) */
   size_t n_xfers;
-  size_t in_flight;                /* requests waiting for their final headers */
-  weft_task *closer;               /* the task in weft_http_session_close */
-  struct curl_slist *resolve_list; /* opts.resolve for curl, built once */
-  weft__http_dns_entry *dns;       /* names looked up through opts.resolver */
+  size_t in_flight;                   /* requests waiting for their final headers */
+  weft_task *closer;                  /* the task in weft_http_session_close */
+  struct curl_slist *resolve_list;    /* opts.resolve for curl, built once */
+  struct curl_slist *default_headers; /* Accept-Encoding, User-Agent: built
+                                         at the first request */
+  int default_headers_built;
+  weft__http_dns_entry *dns; /* names looked up through opts.resolver */
   size_t n_dns;
 };
 

@@ -168,6 +168,7 @@ static void keep(weft__http_opts **last, const weft__http_opts *next) {
 int weft__http_opts_apply(CURL *easy, weft__http_opts **last, int clean,
                           const weft__http_opts *next) {
   int kept = clean && *last && same_shape(*last, next);
+  int changed = !kept;
 
   if (!kept)
     curl_easy_reset(easy);
@@ -175,15 +176,21 @@ int weft__http_opts_apply(CURL *easy, weft__http_opts **last, int clean,
     const weft__http_opt *e = &next->e[i];
     CURLcode cc;
 
-    if (kept && !e->every && same_value(*last, next, i))
-      continue;
+    if (kept && !e->every) {
+      if (same_value(*last, next, i))
+        continue;
+      changed = 1;
+    }
     cc = set_one(easy, next, e);
     if (cc != CURLE_OK) {
       weft__http_opts_forget(*last);
       return set_fail(cc, e->what);
     }
   }
-  keep(last, next);
+  /* what is kept is only ever compared on its options that are not set
+   * at every hop, so it needs no copy when none of those changed */
+  if (changed)
+    keep(last, next);
   return kept;
 }
 

@@ -105,9 +105,9 @@ int weft__http_body_rewind(weft__http_body *b);
 void weft__http_body_free(weft__http_body *b);
 
 /* ---- per-request curl options (setup.c) -------------------------- */
-/* Everything of one hop except the engine's callbacks, body, cookies and
- * resolver: method, URL, headers (session's, then request's, User-Agent,
- * Authorization), TLS, proxy (+ trust_env), connect timeout
+/* Everything of one hop except the engine's callbacks, body, cookies,
+ * default headers and resolver: method, URL, headers (session's, then
+ * request's, Authorization), TLS, proxy (+ trust_env), connect timeout
  * (min of connect and sock_connect), decompression, HTTP version,
  * static resolve overrides, force_close. *headers receives the header
  * list (appended to; the caller sets CURLOPT_HTTPHEADER after adding
@@ -117,6 +117,18 @@ void weft__http_body_free(weft__http_body *b);
 int weft__http_setup_easy(weft__http_opts *o, const weft_http_session_opts *so,
                           const weft_http_request_opts *ro, const char *method, const char *url,
                           int auth_allowed, struct curl_slist **headers);
+
+/* The header lines weft adds to every request that does not name them
+ * itself, built once per session into *out: Accept-Encoding with the
+ * codings libcurl decodes (none with no_decompress; curl then sends no
+ * header of its own and still decodes), then User-Agent, each unless the
+ * session's headers have one. 0, WEFT_HTTP_EINJECT (CR or LF in the
+ * User-Agent), -ENOMEM. */
+int weft__http_default_headers(const weft_http_session_opts *so, struct curl_slist **out);
+/* Append copies of the default lines the request's headers rh do not
+ * replace. 0 or -ENOMEM. */
+int weft__http_add_default_headers(const struct curl_slist *defaults, const char *const *rh,
+                                   struct curl_slist **headers);
 
 /* CURLOPT_DNS_CACHE_TIMEOUT for curl's own lookups: the session's
  * ttl_dns_cache (dns_cache.c). */

@@ -200,6 +200,24 @@ static int hop_options(weft__http_req *q, weft__http_opts *co, struct curl_slist
   return rc;
 }
 
+/* The session's default header lines (Accept-Encoding, User-Agent) go
+ * after the hop's own. A hop with no header of its own (the common GET)
+ * leaves *headers NULL and is given the session's list itself. */
+static int hop_default_headers(weft__http_req *q, struct curl_slist **headers) {
+  weft_http_session *s = q->s;
+  int rc;
+
+  if (!s->default_headers_built) {
+    rc = weft__http_default_headers(&s->opts, &s->default_headers);
+    if (rc < 0)
+      return rc;
+    s->default_headers_built = 1;
+  }
+  if (!*headers)
+    return 0;
+  return weft__http_add_default_headers(s->default_headers, q->ro ? q->ro->headers : NULL, headers);
+}
+
 /* Set up the transfer of the next hop (options only; not started). */
 int weft__http_hop_setup(weft__http_req *q) {
   weft__http_xfer *x = q->x;
@@ -210,11 +228,13 @@ int weft__http_hop_setup(weft__http_req *q) {
   weft__http_xfer_reset(x);
   weft__http_opts_init(&co);
   rc = hop_options(q, &co, &headers);
+  if (rc == 0)
+    rc = hop_default_headers(q, &headers);
   curl_slist_free_all(x->headers_list);
   x->headers_list = headers;
   if (rc < 0)
     return rc;
-  weft__http_opt_ptr(&co, CURLOPT_HTTPHEADER, headers, "headers");
+  weft__http_opt_ptr(&co, CURLOPT_HTTPHEADER, headers ? headers : q->s->default_headers, "headers");
   weft__http_xfer_callbacks(x, &co);
   return weft__http_xfer_setopts(x, &co);
 }

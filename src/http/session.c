@@ -152,6 +152,7 @@ fail:
   if (s->own_jar)
     weft_cookie_jar_free(s->jar);
   curl_slist_free_all(s->resolve_list);
+  curl_slist_free_all(s->default_headers);
   s->freed = 1;
   weft__http_session_release(s);
   return rc;

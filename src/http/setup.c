@@ -109,6 +109,55 @@ static int user_agent(const char *ua, struct curl_slist **headers) {
   return rc;
 }
 
+/* The codings libcurl decodes, as CURLOPT_ACCEPT_ENCODING "" offers
+ * them: "Accept-Encoding: deflate, gzip, br, zstd". 0 if none. */
+static int accept_encoding(char *line, size_t cap) {
+  const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+  int n = snprintf(line, cap, "Accept-Encoding: ");
+  size_t start = (size_t)n;
+
+  if (v->features & CURL_VERSION_LIBZ)
+    n += snprintf(line + n, cap - (size_t)n, "deflate, gzip, ");
+  if (v->features & CURL_VERSION_BROTLI)
+    n += snprintf(line + n, cap - (size_t)n, "br, ");
+  if (v->features & CURL_VERSION_ZSTD)
+    n += snprintf(line + n, cap - (size_t)n, "zstd, ");
+  if ((size_t)n == start)
+    return 0;
+  line[n - 2] = '\0';
+  return 1;
+}
+
+int weft__http_default_headers(const weft_http_session_opts *so, struct curl_slist **out) {
+  struct curl_slist *list = NULL;
+  char ae[64];
+  int rc = 0;
+
+  if (!so->no_decompress && !has_header(so->headers, "Accept-Encoding") &&
+      accept_encoding(ae, sizeof ae))
+    rc = append(&list, ae);
+  if (rc == 0 && !has_header(so->headers, "User-Agent"))
+    rc = user_agent(so->user_agent ? so->user_agent : DEFAULT_UA, &list);
+  if (rc < 0) {
+    curl_slist_free_all(list);
+    return rc;
+  }
+  *out = list;
+  return 0;
+}
+
+int weft__http_add_default_headers(const struct curl_slist *defaults, const char *const *rh,
+                                   struct curl_slist **headers) {
+  for (; defaults; defaults = defaults->next)
+    if (!has_header(rh, defaults->data)) {
+      int rc = append(headers, defaults->data);
+
+      if (rc < 0)
+        return rc;
+    }
+  return 0;
+}
+
 /* ---- Basic authorization ------------------------------------------------- */
 
 static void base64(const unsigned char *in, size_t n, char *out) {
@@ -155,8 +204,6 @@ static int set_headers(const weft_http_session_opts *so, const weft_http_request
   const char *auth = ro->auth ? ro->auth : so->auth;
   int rc = merge_headers(so->headers, ro->headers, auth_allowed, headers);
 
-  if (rc == 0 && !has_header(so->headers, "User-Agent") && !has_header(ro->headers, "User-Agent"))
-    rc = user_agent(so->user_agent ? so->user_agent : DEFAULT_UA, headers);
   if (rc < 0 || !auth || !auth_allowed)
     return rc;
   if (has_header(so->headers, "Authorization") || has_header(ro->headers, "Authorization"))
