@@ -196,6 +196,18 @@ static void bad_body_headers(weft_http_session *s, const char *url) {
   fails_with(s, "POST", url, &o, WEFT_HTTP_EINJECT);
 }
 
+/* A session whose User-Agent holds CR/LF: each request is refused, not
+ * only the first (the session's default headers are never half built). */
+static void bad_user_agent(const char *url) {
+  weft_http_session *s;
+
+  ASSERT_OK(weft_http_session_new(&s, &(weft_http_session_opts){.user_agent = "a\r\nX-Evil: 1"}));
+  fails_with(s, "GET", url, NULL, WEFT_HTTP_EINJECT);
+  ASSERT(strstr(weft_http_last_error(), "User-Agent") != NULL);
+  fails_with(s, "GET", url, NULL, WEFT_HTTP_EINJECT);
+  http_session_done(s);
+}
+
 static void *inject_main(void *arg) {
   weft_http_session *s = session_open(0);
   char url[64];
@@ -205,6 +217,7 @@ static void *inject_main(void *arg) {
   (void)arg;
   bad_requests(s, url);
   bad_body_headers(s, url);
+  bad_user_agent(url);
   nothing_connected(fd);
   close(fd);
   /* the session still works */
@@ -760,6 +773,21 @@ static void own_accept_encoding(weft_http_session *s) {
   json_decref(j);
 }
 
+/* The same named among the session's headers. */
+static void session_accept_encoding(void) {
+  static const char *const h[] = {"Accept-Encoding: deflate", NULL};
+  weft_http_session *s;
+  json_t *j;
+
+  ASSERT_OK(
+      weft_http_session_new(&s, &(weft_http_session_opts){.base_url = peer.url, .headers = h}));
+  j = http_call_json(s, "GET", "/deflate", NULL);
+  ASSERT(json_is_true(json_object_get(j, "deflated")));
+  ASSERT_STR_EQ(header_seen(j, "Accept-Encoding"), "deflate");
+  json_decref(j);
+  http_session_done(s);
+}
+
 static void *decompress_main(void *arg) {
   weft_http_session *s = session_open(0);
 
@@ -768,6 +796,7 @@ static void *decompress_main(void *arg) {
   decoded(s, "/deflate", "deflated");
   brotli_decoded(s);
   own_accept_encoding(s);
+  session_accept_encoding();
   http_session_done(s);
   return NULL;
 }
