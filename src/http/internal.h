@@ -140,6 +140,9 @@ void weft__http_curl_release(void);
 char *weft__http_body_take(weft_http_session *s, size_t want, size_t *cap);
 /* Keep a freed response's body buffer for the next response, or free it. */
 void weft__http_body_give(weft_http_session *s, char *buf, size_t cap);
+/* Parse the response's Content-Type now: 0, or -ENOMEM (message set),
+ * where content_type() and charset() would answer as if it had none. */
+int weft__http_response_parse_ct(const weft_http_response *r);
 /* Frees everything the response owns except its transfer (already released). */
 void weft__http_response_destroy(weft_http_response *r);
 /* Start of every body call (response_stream.c): consume the previous

@@ -111,14 +111,20 @@ int64_t weft_http_response_content_length(const weft_http_response *r) {
 }
 
 /* Parse Content-Type once (the response is logically const: a cache). */
-static void parse_ct(const weft_http_response *cr) {
+static int parse_ct(const weft_http_response *cr) {
   weft_http_response *r = (weft_http_response *)cr;
 
   if (r->ct_parsed)
-    return;
+    return 0;
   if (weft__http_parse_content_type(weft_http_response_header(r, "Content-Type"), &r->media_type,
-                                    &r->charset) == 0)
-    r->ct_parsed = 1; /* out of memory: tried again next time */
+                                    &r->charset) < 0)
+    return -ENOMEM; /* tried again next time */
+  r->ct_parsed = 1;
+  return 0;
+}
+
+int weft__http_response_parse_ct(const weft_http_response *r) {
+  return parse_ct(r) < 0 ? weft__http_fail(-ENOMEM, NULL) : 0;
 }
 
 const char *weft_http_response_content_type(const weft_http_response *r) {

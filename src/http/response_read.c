@@ -181,15 +181,18 @@ static int decode(weft_http_response *r, const char *charset, int flags) {
 int weft_http_response_text(weft_http_response *r, const char *encoding, int flags,
                             const char **text, size_t *len) {
   const void *data;
-  const char *charset = encoding ? encoding : weft_http_response_charset(r);
+  const char *charset;
   int rc;
 
   *text = NULL;
   if (len)
     *len = 0;
   rc = weft_http_response_read(r, 0, &data, NULL);
+  if (rc == 0 && !encoding)
+    rc = weft__http_response_parse_ct(r);
   if (rc < 0)
     return rc;
+  charset = encoding ? encoding : weft_http_response_charset(r);
   if (!(r->text_ok && r->text_flags == flags && same_charset(r->text_charset, charset))) {
     rc = decode(r, charset, flags);
     if (rc < 0)
@@ -214,6 +217,8 @@ int weft_http_response_json(weft_http_response *r, const char *content_type, str
 
   *out = NULL;
   rc = weft_http_response_read(r, 0, &data, &len);
+  if (rc == 0)
+    rc = weft__http_response_parse_ct(r);
   if (rc < 0)
     return rc;
   media = weft_http_response_content_type(r);
