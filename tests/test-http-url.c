@@ -184,12 +184,12 @@ TEST_IMPL(http_url_host_origin) {
   ASSERT_EQ(80, port);
   ASSERT_EQ(0, https);
   ASSERT_EQ(-ENAMETOOLONG, weft__http_url_host("http://abcdefgh/x", host, 4, &port, NULL));
-  ASSERT(weft__http_url_same_origin("http://h/a", "http://H:80/b?c"));
-  ASSERT(weft__http_url_same_origin("https://[::1]/", "https://[::1]:443/x"));
-  ASSERT(!weft__http_url_same_origin("http://h/", "https://h/"));
-  ASSERT(!weft__http_url_same_origin("http://h/", "http://h:81/"));
-  ASSERT(!weft__http_url_same_origin("http://h/", "http://g/"));
-  ASSERT(!weft__http_url_same_origin("http://h/", "junk"));
+  ASSERT_EQ(1, weft__http_url_same_origin("http://h/a", "http://H:80/b?c"));
+  ASSERT_EQ(1, weft__http_url_same_origin("https://[::1]/", "https://[::1]:443/x"));
+  ASSERT_EQ(0, weft__http_url_same_origin("http://h/", "https://h/"));
+  ASSERT_EQ(0, weft__http_url_same_origin("http://h/", "http://h:81/"));
+  ASSERT_EQ(0, weft__http_url_same_origin("http://h/", "http://g/"));
+  ASSERT_EQ(0, weft__http_url_same_origin("http://h/", "junk"));
   return 0;
 }
 

@@ -60,9 +60,10 @@ int weft__http_redirect_follow(weft__http_req *q) {
   rc = weft__http_url_join(q->url, loc, &next);
   if (rc < 0)
     return rc;
-  if (!weft__http_url_same_origin(q->url, next))
+  rc = weft__http_url_same_origin(q->url, next);
+  if (rc == 0)
     q->auth_allowed = 0;
-  rc = history_add(q);
+  rc = rc < 0 ? weft__http_fail(rc, NULL) : history_add(q);
   if (rc < 0) {
     weft_free(next);
     return rc;

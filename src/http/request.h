@@ -49,7 +49,7 @@ int weft__http_url_join(const char *from, const char *location, char **out);
  * URL or the scheme's default. */
 int weft__http_url_host(const char *url, char *host, size_t cap, int *port, int *https);
 /* Two URLs have the same scheme, host and port (Authorization survives
- * a redirect only then). */
+ * a redirect only then): 1, 0 (not, or either URL unparsable), -ENOMEM. */
 int weft__http_url_same_origin(const char *a, const char *b);
 /* A method is a token (RFC 9110): WEFT_HTTP_EINJECT / -EINVAL otherwise. */
 int weft__http_check_method(const char *method);

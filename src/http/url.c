@@ -513,8 +513,11 @@ int weft__http_url_same_origin(const char *a, const char *b) {
   char ha[256], hb[256];
   int pa, pb, ta, tb;
 
-  if (weft__http_url_host(a, ha, sizeof ha, &pa, &ta) < 0 ||
-      weft__http_url_host(b, hb, sizeof hb, &pb, &tb) < 0)
-    return 0;
-  return ta == tb && pa == pb && strcmp(ha, hb) == 0;
+  int rc = weft__http_url_host(a, ha, sizeof ha, &pa, &ta);
+
+  if (rc == 0)
+    rc = weft__http_url_host(b, hb, sizeof hb, &pb, &tb);
+  if (rc == -ENOMEM)
+    return rc;
+  return rc == 0 && ta == tb && pa == pb && strcmp(ha, hb) == 0;
 }
