@@ -748,3 +748,16 @@ const char *http_json_field(const json_t *j, const char *obj, const char *key) {
     j = json_object_get(j, obj);
   return json_string_value(json_object_get(j, key));
 }
+
+void http_get_gzip_as_sent(weft_http_session *s) {
+  weft_http_response *r = http_send_ok(s, "GET", "/gzip", NULL);
+  const unsigned char *body;
+  size_t len;
+
+  ASSERT_STR_EQ(weft_http_response_header(r, "Content-Encoding"), "gzip");
+  ASSERT_OK(weft_http_response_read(r, 0, (const void **)&body, &len));
+  ASSERT_GT(len, 2u);
+  ASSERT_EQ(body[0], 0x1f);
+  ASSERT_EQ(body[1], 0x8b);
+  weft_http_response_free(r);
+}

@@ -96,6 +96,9 @@ weft_http_response *http_send_ok(weft_http_session *s, const char *method, const
 /* The JSON body of a 200 answer to method url (json_decref it). */
 struct json_t *http_call_json(weft_http_session *s, const char *method, const char *url,
                               const weft_http_request_opts *o);
+/* GET /gzip on a session with decompression off: the body as sent
+ * (gzip magic), read to its end, and the response freed. */
+void http_get_gzip_as_sent(weft_http_session *s);
 /* j[obj][key] as a string, or NULL (obj NULL: j[key]). */
 const char *http_json_field(const struct json_t *j, const char *obj, const char *key);
 
