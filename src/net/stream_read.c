@@ -127,7 +127,7 @@ int weft_stream_read_all(weft_stream *s, char **out, size_t *len) {
     if ((rc = weft__stream_wait_data(s, "stream read_all")) != 0)
       return rc;
   }
-  if (s->err && s->rbuf.len == 0)
+  if (s->err) /* not the whole stream: what came stays buffered for read() */
     return s->err;
   copy = weft_malloc(s->rbuf.len + 1);
   if (!copy)
