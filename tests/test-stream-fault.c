@@ -253,6 +253,38 @@ TEST_IMPL(stream_peer_reset_mid_read) {
   return weft_test_run(reset_read, NULL, NULL);
 }
 
+/* A stream that ended in a reset is not whole: read_all says so and keeps
+ * the bytes that came, which read returns before the error. */
+static void *reset_read_all(void *arg) {
+  tcp_pair p;
+  char buf[32], *all = NULL;
+  size_t got, len = 0;
+
+  (void)arg;
+  tcp_open(&p, NULL);
+  ASSERT_EQ(3, write(p.peer, "abc", 3));
+  while (weft_stream_buffered(p.s) < 3) {
+    TORTURE_EXIT_UNLESS(weft_stream_error(p.s) != -ENOMEM); /* no read buffer */
+    ASSERT_OK(weft_sleep(0.001));
+  }
+  tcp_reset(&p);
+  ASSERT_EQ(-ECONNRESET, weft_stream_read_all(p.s, &all, &len));
+  ASSERT_NULL(all);
+  ASSERT_EQ(0u, len);
+  ASSERT_EQ(3u, weft_stream_buffered(p.s));
+  ASSERT_OK(weft_stream_read(p.s, buf, sizeof buf, &got));
+  ASSERT_EQ(3u, got);
+  ASSERT_OK(memcmp(buf, "abc", 3));
+  ASSERT_EQ(-ECONNRESET, weft_stream_read(p.s, buf, sizeof buf, &got));
+  ASSERT_EQ(-ECONNRESET, weft_stream_read_all(p.s, &all, &len));
+  weft_stream_free(p.s);
+  return NULL;
+}
+
+TEST_IMPL(stream_read_all_reports_reset) {
+  return weft_test_run(reset_read_all, NULL, NULL);
+}
+
 static void *reset_write(void *arg) {
   tcp_pair p;
   static char chunk[65536];
@@ -530,6 +562,7 @@ static void *read_bounded(void *arg) {
   ASSERT_OK(weft_stream_set_limit(p.s, 1024));
   ASSERT_OK(weft_executor_submit(NULL, huge_send_job, &p, NULL, &f));
   ASSERT_OK(weft_sleep(0.1)); /* nobody reads: the stream stops reading */
+  TORTURE_EXIT_UNLESS(weft_stream_error(p.s) != -ENOMEM); /* no read buffer */
   ASSERT_GT(weft_stream_buffered(p.s), 0u);
   ASSERT_LE(weft_stream_buffered(p.s), 2 * 1024u + ONE_READ);
   ASSERT_OK(weft_stream_read_exactly(p.s, back, sizeof back, &got)); /* resumes */
