@@ -50,15 +50,17 @@ int weft__stream_inline(const weft_file *f) {
          (f->flags & both) != both;
 }
 
-/* The poll handle, made on first use; -EAGAIN (use the pool) if libuv
- * cannot poll the descriptor or memory is short. */
+/* The poll handle, made on first use; -EAGAIN (use the pool from now on)
+ * if libuv cannot poll the descriptor, -ENOMEM (nothing done: the next
+ * call tries again) if memory is short. */
 static int poll_open(weft_file *f) {
   weft__fs_poll *p;
 
   if (f->poll)
     return 0;
-  if (!(p = weft_calloc(1, sizeof *p)) ||
-      uv_poll_init(&weft__current()->fut.loop->uv, &p->handle, f->fd) != 0) {
+  if (!(p = weft_calloc(1, sizeof *p)))
+    return -ENOMEM;
+  if (uv_poll_init(&weft__current()->fut.loop->uv, &p->handle, f->fd) != 0) {
     weft_free(p);
     f->flags |= WEFT__F_STREAM_POOL;
     return -EAGAIN;
