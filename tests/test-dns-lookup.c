@@ -41,6 +41,7 @@ static void *cache_main(void *arg) {
   weft_dns_result *res = NULL;
 
   ASSERT_EQ(ttl_of(r, "short.test"), 5u);
+  TORTURE_EXIT_UNLESS(weft_resolver_cache_size(r) == 1u); /* kept only if memory allows */
   ASSERT_EQ(weft_resolver_cache_size(r), 1u);
   ASSERT_OK(weft_sleep(1.1));
   ASSERT_LE(ttl_of(r, "short.test"), 4u); /* from the cache, aged */
@@ -163,6 +164,7 @@ static void *gai_main(void *arg) {
   rc = weft_resolver_getaddrinfo(blind, "localhost", NULL, &(struct addrinfo){.ai_family = AF_INET},
                                  &res);
   /* c-ares reports a lookup that no server answered either way */
+  TORTURE_EXIT_UNLESS(rc != -ENOMEM);
   ASSERT(rc == -ETIMEDOUT || rc == WEFT_DNS_ECONNREFUSED);
   ASSERT_NULL(res);
   /* no resolver: the thread pool's getaddrinfo */

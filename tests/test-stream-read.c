@@ -250,6 +250,8 @@ static void *exactly_huge(void *arg) {
   size_t got;
 
   (void)arg;
+  TORTURE_EXIT_UNLESS(buf != NULL);
+  ASSERT_NOT_NULL(buf);
   sp_open(&p);
   ASSERT_OK(weft_executor_submit(NULL, huge_writer, &p, NULL, &f));
   ASSERT_OK(weft_stream_read_exactly(p.s, buf, HUGE_LEN, &got));

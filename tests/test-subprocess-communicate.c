@@ -19,6 +19,7 @@ static char *pattern(size_t n) {
   char *b = weft_malloc(n);
   uint32_t x = 2463534242u;
 
+  TORTURE_EXIT_UNLESS(b != NULL);
   ASSERT_NOT_NULL(b);
   for (size_t i = 0; i < n; i++) {
     x ^= x << 13;

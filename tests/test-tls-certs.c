@@ -187,6 +187,9 @@ void tls_handshake_pair(weft_tls_engine *c, weft_tls_engine *s, int *rc_c, int *
     if (tls_pump(c, s) == 0)
       break;
   }
+  /* one side's memory failed under --torture: the other waits for records */
+  if (weft_test_torture && (*rc_c == -ENOMEM || *rc_s == -ENOMEM))
+    weft_test_enomem_exit();
 }
 
 static void app_made(weft_transport *tr, void *arg) {
@@ -254,11 +257,21 @@ static void raw_data(weft_transport *tr, const char *data, size_t len, void *arg
 
 const weft_protocol tls_raw_proto = {.data_received = raw_data};
 
+/* A short sleep of the waits below: 0, or the interruption that ends the
+ * wait. Its own memory failing under --torture ends the test. */
+static int wait_step(void) {
+  int rc = weft_sleep(0.01);
+
+  if (rc == -ENOMEM && weft_test_torture)
+    weft_test_enomem_exit();
+  return rc;
+}
+
 int tls_wait(const int *flag, double timeout) {
   double end = weft_time() + timeout;
 
   while (!*flag && weft_time() < end)
-    if (weft_sleep(0.01) != 0)
+    if (wait_step() != 0)
       break;
   return *flag;
 }
@@ -267,7 +280,7 @@ int tls_wait_text(tls_app *a, const char *needle, double timeout) {
   double end = weft_time() + timeout;
 
   while (!strstr(a->buf, needle) && weft_time() < end)
-    if (weft_sleep(0.01) != 0)
+    if (wait_step() != 0)
       break;
   return strstr(a->buf, needle) != NULL;
 }

@@ -1,5 +1,8 @@
 /* Test helpers: counting/failing allocator, loop runner with leak checks. */
+#include <execinfo.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <uv.h>
@@ -12,13 +15,28 @@ int weft_test_alloc_persistent;
 long weft_test_alloc_count;
 static atomic_long live;
 
+/* WEFT_TEST_FAIL_TRACE set: where the failed allocation was made, on
+ * stderr (decode the addresses with addr2line -f -e weft-tests). */
+static void trace_failure(long n) {
+  void *frames[24];
+
+  if (n != weft_test_alloc_fail_at || !getenv("WEFT_TEST_FAIL_TRACE"))
+    return;
+  fprintf(stderr, "allocation %ld failed at:\n", n);
+  backtrace_symbols_fd(frames, backtrace(frames, 24), 2);
+}
+
 static int should_fail(void) {
   long n = __atomic_add_fetch(&weft_test_alloc_count, 1, __ATOMIC_RELAXED);
+  int fail;
 
   if (!weft_test_alloc_fail_at)
     return 0;
-  return n == weft_test_alloc_fail_at ||
-         (weft_test_alloc_persistent && n > weft_test_alloc_fail_at);
+  fail =
+      n == weft_test_alloc_fail_at || (weft_test_alloc_persistent && n > weft_test_alloc_fail_at);
+  if (fail)
+    trace_failure(n);
+  return fail;
 }
 
 /* Each block carries its size in a 16-byte header, so live bytes can be

@@ -9,6 +9,7 @@
  *   weft-tests --torture NAME...  fail each allocation of each test in turn
  *   WEFT_TEST_FAIL_AT=N [WEFT_TEST_FAIL_PERSISTENT=1] weft-tests NAME
  *                              reproduce one step of the torture run
+ *                              (WEFT_TEST_FAIL_TRACE=1: print where allocation N was made)
  *
  * The last line is "N passed, N failed".
  */

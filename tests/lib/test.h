@@ -89,6 +89,15 @@ extern int weft_test_torture;
 /* Exit successfully because an allocation failure surfaced as -ENOMEM. */
 void weft_test_enomem_exit(void) __attribute__((noreturn));
 
+/* A best-effort step (a cache entry, a stored session) is allowed to be
+ * skipped for want of memory: under --torture, end the test there when
+ * cond does not hold; otherwise the ASSERT that follows checks it. */
+#define TORTURE_EXIT_UNLESS(cond)     \
+  do {                                \
+    if (weft_test_torture && !(cond)) \
+      weft_test_enomem_exit();        \
+  } while (0)
+
 /*
  * Run fn(arg) as the main task of a fresh loop (weft_run), then check that
  * nothing was left open: no task alive, no libuv handle, every allocation
