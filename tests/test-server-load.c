@@ -211,3 +211,52 @@ TEST_IMPL(server_emfile_backoff) {
   ASSERT_OK(weft_test_run(emfile_main, NULL, NULL));
   return 0;
 }
+
+extern long weft_test_alloc_fail_at;
+extern long weft_test_alloc_count;
+extern int weft_test_alloc_persistent;
+
+/* Memory short when a connection comes: it stays in the listen backlog,
+ * accepting backs off (no busy loop), and once memory is back the
+ * connection is served; it is not accepted and dropped. */
+static void *nomem_main(void *arg) {
+  weft_server_opts o = WEFT_SERVER_OPTS_INIT;
+  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  weft_server *srv;
+  double cpu0;
+  int cfd, rc;
+  char c = 0;
+
+  (void)arg;
+  side.echo = 1;
+  side.n = 0;
+  o.accept_retry_delay = 0.05;
+  srv = start_server(&side, &o);
+  sin.sin_port = htons((uint16_t)weft_server_port(srv));
+  cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(cfd, 0);
+  ASSERT_OK(weft_sleep(0.01)); /* the timer heap has room: the sleep below allocates nothing */
+  weft_test_alloc_persistent = 1;
+  weft_test_alloc_fail_at = weft_test_alloc_count + 1; /* every allocation fails from here */
+  ASSERT(connect(cfd, (struct sockaddr *)&sin, sizeof sin) == 0 || errno == EINPROGRESS);
+  cpu0 = cpu_seconds();
+  rc = weft_sleep(0.3);
+  weft_test_alloc_fail_at = 0;
+  weft_test_alloc_persistent = 0;
+  ASSERT_OK(rc);
+  ASSERT_EQ(0, side.n);
+  ASSERT_LT(cpu_seconds() - cpu0, 0.15); /* no busy loop on the ready socket */
+  WAIT_UNTIL(side.n == 1, 5);            /* memory is back: accepted */
+  ASSERT_EQ(1, write(cfd, "m", 1));
+  WAIT_UNTIL(recv(cfd, &c, 1, MSG_DONTWAIT) == 1, 5);
+  ASSERT_EQ('m', c);
+  close(cfd);
+  WAIT_UNTIL(weft_server_connections(srv) == 0, 5);
+  stop_server(srv);
+  return NULL;
+}
+
+TEST_IMPL(server_memory_short_backs_off) {
+  ASSERT_OK(weft_test_run(nomem_main, NULL, NULL));
+  return 0;
+}

@@ -214,7 +214,7 @@ typedef struct weft_server_opts {
   int reuse_address_off;          /* 1: do not set SO_REUSEADDR (on by default) */
   int reuse_port;                 /* 1: SO_REUSEPORT (one server per loop per core) */
   size_t max_connections;         /* > 0: accept pauses at this many live ones */
-  double accept_retry_delay;      /* after EMFILE/ENFILE at accept; 0: 0.25 s */
+  double accept_retry_delay;      /* after EMFILE/ENFILE or short memory at accept; 0: 0.25 s */
   int nodelay_off;                /* accepted TCP connections: leave Nagle on */
   double keepalive;               /* > 0: SO_KEEPALIVE with this idle time */
   weft_tls_ctx *tls;              /* TLS on every accepted connection */

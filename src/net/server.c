@@ -93,13 +93,31 @@ void weft__server_connection_lost(weft_transport *tr) {
     srv_wake_all(srv);
 }
 
+/* The next connection's transport is made before accept: when memory is
+ * short, connections wait in the listen backlog (accepting backs off as
+ * after EMFILE) instead of being accepted and dropped. */
+static int srv_make_spare(weft_server *srv) {
+  if (srv->spare)
+    return 0;
+  return weft__uvs_new(srv->loop, srv->is_unix ? WEFT__UVS_PIPE : WEFT__UVS_TCP, &srv->spare);
+}
+
+static void srv_drop_spare(weft_server *srv) {
+  if (!srv->spare)
+    return;
+  weft__uvs_discard(srv->spare);
+  srv->spare = NULL;
+}
+
 static void srv_new_conn(weft_server *srv, int fd) {
   const weft_protocol *proto = NULL;
   void *parg = NULL;
-  weft__uvs *u;
+  weft__uvs *u = srv->spare;
 
-  if (weft__uvs_open(srv->loop, srv->is_unix ? WEFT__UVS_PIPE : WEFT__UVS_TCP, fd, &u) != 0) {
+  srv->spare = NULL;
+  if (weft__uvs_adopt(u, fd) != 0) {
     close(fd);
+    weft__uvs_discard(u);
     return;
   }
   u->is_socket = 1;
@@ -124,8 +142,13 @@ static void srv_new_conn(weft_server *srv, int fd) {
 
 /* 1: go on accepting, 0: stop for now. */
 static int srv_accept_one(weft_server *srv, weft__listener *l) {
-  int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  int fd;
 
+  if (srv_make_spare(srv) != 0) {
+    srv_backoff(srv);
+    return 0;
+  }
+  fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd >= 0) {
     srv_new_conn(srv, fd);
     return 1;
@@ -378,6 +401,7 @@ void weft_server_close(weft_server *srv) {
   srv_set_polling(srv, 0);
   srv->closed = 1;
   uv_timer_stop(&srv->retry);
+  srv_drop_spare(srv);
   /* uv_close takes the fd out of epoll at once, so the fd can close now
    * (and the port is free for a new server right away). */
   for (size_t i = 0; i < srv->nls; i++) {

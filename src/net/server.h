@@ -32,7 +32,8 @@ struct weft_server {
   char *unix_path;       /* removed on close */
   weft_transport *conns; /* live connections (srv_prev/srv_next) */
   size_t live;
-  uv_timer_t retry; /* accept retry after EMFILE */
+  uv_timer_t retry; /* accept retry after EMFILE or short memory */
+  weft__uvs *spare; /* the next accepted connection's transport */
   weft__list waiters;
   int handles; /* uv handles not yet closed */
   uint8_t is_unix;

@@ -431,15 +431,25 @@ void weft__uvs_tcp_setup(weft__uvs *u, int nodelay_off, double keepalive) {
     uv_tcp_keepalive(&u->u.tcp, 1, keepalive < 1 ? 1 : (unsigned)keepalive);
 }
 
+int weft__uvs_new(weft_loop *loop, int kind, weft__uvs **out) {
+  if (kind == WEFT__UVS_TCP)
+    return weft__uvs_new_tcp(loop, AF_UNSPEC, out);
+  return weft__uvs_new_pipe(loop, out);
+}
+
+int weft__uvs_adopt(weft__uvs *u, int fd) {
+  if (u->kind == WEFT__UVS_TCP)
+    return uv_tcp_open(&u->u.tcp, fd);
+  return uv_pipe_open(&u->u.pipe, fd);
+}
+
 int weft__uvs_open(weft_loop *loop, int kind, int fd, weft__uvs **out) {
   weft__uvs *u;
-  int rc;
+  int rc = weft__uvs_new(loop, kind, &u);
 
-  rc =
-      kind == WEFT__UVS_TCP ? weft__uvs_new_tcp(loop, AF_UNSPEC, &u) : weft__uvs_new_pipe(loop, &u);
   if (rc)
     return rc;
-  rc = kind == WEFT__UVS_TCP ? uv_tcp_open(&u->u.tcp, fd) : uv_pipe_open(&u->u.pipe, fd);
+  rc = weft__uvs_adopt(u, fd);
   if (rc) {
     weft__uvs_discard(u);
     return rc;

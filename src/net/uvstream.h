@@ -51,7 +51,12 @@ void weft__uvs_discard(weft__uvs *u);
 void weft__uvs_start(weft__uvs *u, const weft_protocol *proto, void *arg);
 /* TCP options on an open socket. */
 void weft__uvs_tcp_setup(weft__uvs *u, int nodelay_off, double keepalive);
-/* Wrap an open fd. kind WEFT__UVS_TCP or WEFT__UVS_PIPE. */
+/* A transport of kind WEFT__UVS_TCP or WEFT__UVS_PIPE, no fd yet. */
+int weft__uvs_new(weft_loop *loop, int kind, weft__uvs **out);
+/* Give a transport from weft__uvs_new its open fd: 0 or libuv's error
+ * (the fd is then still the caller's). */
+int weft__uvs_adopt(weft__uvs *u, int fd);
+/* Wrap an open fd: weft__uvs_new, then weft__uvs_adopt. */
 int weft__uvs_open(weft_loop *loop, int kind, int fd, weft__uvs **out);
 
 /* ---- addresses (addr.c) ---------------------------------------------- */
