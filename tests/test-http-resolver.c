@@ -392,6 +392,16 @@ static int get_status(weft_http_session *s, const char *url) {
  * with the name server gone, a session with the default keeps reaching
  * the host, one with a short ttl does until it expires, and one with the
  * cache off fails at once. */
+
+/* With the DNS server gone, url resolves only from s's cache. An entry is
+ * kept only if memory allows: under --torture a miss ends the test. */
+static void from_cache(weft_http_session *s, const char *url) {
+  int rc = get_status(s, url);
+
+  TORTURE_EXIT_UNLESS(rc != WEFT_HTTP_EDNS);
+  ASSERT_OK(rc);
+}
+
 static void *dns_cache_main(void *arg) {
   weft_resolver *res = resolver_open();
   weft_http_session *dflt = cached_session(res, 0, 0), *brief = cached_session(res, 0.3, 0);
@@ -404,12 +414,12 @@ static void *dns_cache_main(void *arg) {
   ASSERT_OK(get_status(brief, url));
   ASSERT_OK(get_status(off, url));
   dnsmasq_stop();
-  ASSERT_OK(get_status(dflt, url));
-  ASSERT_OK(get_status(brief, url));
+  from_cache(dflt, url);
+  from_cache(brief, url);
   ASSERT_EQ(get_status(off, url), WEFT_HTTP_EDNS);
   ASSERT_OK(weft_sleep(0.5));
   ASSERT_EQ(get_status(brief, url), WEFT_HTTP_EDNS);
-  ASSERT_OK(get_status(dflt, url));
+  from_cache(dflt, url);
   ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = -2}), -EINVAL);
   ASSERT_EQ(weft_http_session_new(&bad, &(weft_http_session_opts){.ttl_dns_cache = NAN}), -EINVAL);
   ASSERT_NULL(bad);
@@ -476,6 +486,7 @@ static void *lookup_cancel_main(void *arg) {
   snprintf(j.url, sizeof j.url, "http://silent.test:%d/get", peer.port);
   ASSERT_OK(weft_spawn(&t, lookup_run, &j, NULL));
   ASSERT_OK(weft_sleep(0.2));
+  TORTURE_EXIT_UNLESS(!weft_task_done(t)); /* ended early: an allocation failed */
   ASSERT(j.started);
   ASSERT_EQ(weft_task_done(t), 0);
   t0 = weft_time();
