@@ -236,6 +236,49 @@ TEST_IMPL(tls_faults_truncation_vs_clean_close) {
   return 0;
 }
 
+/* The same truncation seen through a stream: read_all does not pass the
+ * cut stream off as whole. It says WEFT_TLS_TRUNCATED and keeps the bytes,
+ * which read returns before the error. */
+static void *truncation_read_all(void *arg) {
+  static tls_srv s;
+  weft_tls_ctx *cctx = client_ctx();
+  weft_connect_opts o = WEFT_CONNECT_OPTS_INIT;
+  weft_stream *c;
+  char buf[16], *all = NULL;
+  size_t got, len = 0;
+
+  (void)arg;
+  s.ctx = server_ctx();
+  tls_srv_start(&s);
+  o.tls = cctx;
+  o.server_hostname = "localhost";
+  ASSERT_OK(weft_open_connection("127.0.0.1", s.port, &o, &c));
+  ASSERT(tls_wait(&s.app.made, 10));
+  ASSERT_OK(weft_transport_write(s.app.tr, "cut", 3));
+  while (weft_stream_buffered(c) < 3)
+    ASSERT_OK(weft_sleep(0.01));
+  weft_transport_close(s.lower); /* below TLS: no close_notify */
+  ASSERT_EQ(WEFT_TLS_TRUNCATED, weft_stream_read_all(c, &all, &len));
+  ASSERT_NULL(all);
+  ASSERT_OK(weft_stream_read(c, buf, sizeof buf, &got));
+  ASSERT_EQ(3u, got);
+  ASSERT_OK(memcmp(buf, "cut", 3));
+  ASSERT_EQ(WEFT_TLS_TRUNCATED, weft_stream_read(c, buf, sizeof buf, &got));
+  weft_stream_free(c);
+  tls_srv_stop(&s);
+  weft_tls_ctx_release(s.ctx);
+  weft_tls_ctx_release(cctx);
+  return NULL;
+}
+
+TEST_TIMEOUT(tls_faults_truncation_read_all, 30);
+TEST_IMPL(tls_faults_truncation_read_all) {
+  tls_certs_make(&certs);
+  ASSERT_OK(weft_test_run(truncation_read_all, NULL, NULL));
+  tls_certs_free(&certs);
+  return 0;
+}
+
 static void *nested(void *arg) {
   static tls_srv s;
   static tls_app outer, inner;
