@@ -83,6 +83,11 @@ void weft_test_alloc_install(void) {
   pthread_atfork(NULL, NULL, alloc_fork_child);
 }
 
+int weft_test_alloc_failing_for_good(void) {
+  return weft_test_alloc_persistent && weft_test_alloc_fail_at &&
+         weft_test_alloc_count >= weft_test_alloc_fail_at;
+}
+
 long weft_test_live_allocations(void) {
   return atomic_load(&live);
 }

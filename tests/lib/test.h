@@ -89,6 +89,10 @@ extern int weft_test_torture;
 /* Exit successfully because an allocation failure surfaced as -ENOMEM. */
 void weft_test_enomem_exit(void) __attribute__((noreturn));
 
+/* 1 when every allocation fails from now on (a persistent torture step
+ * past its failing allocation). */
+int weft_test_alloc_failing_for_good(void);
+
 /* A best-effort step (a cache entry, a stored session) is allowed to be
  * skipped for want of memory: under --torture, end the test there when
  * cond does not hold; otherwise the ASSERT that follows checks it. */
